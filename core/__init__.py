@@ -1,0 +1,1 @@
+"""Partita's core: Electron's ``session`` module in Python, over Qt WebEngine. No widgets here."""

@@ -1,0 +1,276 @@
+"""``Session`` and the partition registry: Electron's ``session`` module.
+
+A ``Session`` owns one ``QWebEngineProfile``. Persistent partitions are named profiles whose
+folder QtWebEngine derives from the storage name (see ``core.app.engine_profiles_dir``);
+in-memory partitions are off-the-record profiles, which write nothing to disk; ``from_path``
+sessions reach their folder through a link in the profiles folder, because a profile's path
+must be fixed before the profile exists (``setPersistentStoragePath`` on a live profile breaks
+extensions, research/extensions_spike.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import logging
+import os
+import weakref
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PyQt6.QtCore import QCoreApplication
+from PyQt6.QtWebEngineCore import QWebEngineProfile
+
+from core import app, partitions, preloads
+from core.errors import NotSupportedError
+from core.events import EventEmitter
+from core.headers import accept_language_header, check_header_value
+
+if TYPE_CHECKING:
+    from core.web_contents import WebContents
+
+log = logging.getLogger("partita.session")
+
+_CACHE_FOLDER = "Cache"
+
+
+def _disk_usage(root: Path) -> int:
+    """Bytes in the files below ``root`` (what ``du -b`` counts for regular files)."""
+    total = 0
+    for folder, _, files in os.walk(root):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(folder, name)).st_size
+            except FileNotFoundError:
+                continue  # Chromium removed it while we walked
+    return total
+
+
+class Session(EventEmitter):
+    """One browser partition. Create it with ``from_partition`` / ``from_path``, never directly."""
+
+    def __init__(self, profile: QWebEngineProfile, storage: Path | None, *, _key: object) -> None:
+        if _key is not _CONSTRUCT:
+            raise TypeError("use session.from_partition() or session.from_path()")
+        super().__init__()
+        self._profile = profile
+        self._storage = storage
+        self._preloads: list[str] = []
+        self._web_contents: weakref.WeakSet[WebContents] = weakref.WeakSet()
+        self._download_path = profile.downloadPath()
+
+    # ----------------------------------------------------------------- identity and storage
+    @property
+    def profile(self) -> QWebEngineProfile:
+        """The QtWebEngine profile behind this session (for pages and the GUI)."""
+        return self._profile
+
+    def is_persistent(self) -> bool:
+        return self._storage is not None
+
+    @property
+    def storage_path(self) -> str | None:
+        return str(self._storage) if self._storage is not None else None
+
+    def get_storage_path(self) -> str | None:
+        return self.storage_path
+
+    # ----------------------------------------------------------------- user agent
+    def set_user_agent(self, user_agent: str, accept_languages: str | None = None) -> None:
+        """Override the user agent and Accept-Language (q-values added as Chromium does)."""
+        check_header_value("user_agent", user_agent)
+        header = None
+        if accept_languages is not None:
+            check_header_value("accept_languages", accept_languages)
+            header = accept_language_header(accept_languages)
+        self._profile.setHttpUserAgent(user_agent)
+        if header is not None:
+            self._profile.setHttpAcceptLanguage(header)
+
+    def get_user_agent(self) -> str:
+        return self._profile.httpUserAgent()
+
+    # ----------------------------------------------------------------- preloads
+    def set_preloads(self, paths: Iterable[str]) -> None:
+        """Scripts that run in every page and frame of this session before the page's own."""
+        if isinstance(paths, str) or not isinstance(paths, Iterable):
+            raise TypeError(f"preloads must be a list of absolute paths, not {paths!r}")
+        new = list(paths)
+        scripts = preloads.load(new)  # validates everything before anything changes
+        collection = self._profile.scripts()
+        assert collection is not None  # a live profile always has its script collection
+        preloads.install(collection, scripts)
+        self._preloads = new
+
+    def get_preloads(self) -> list[str]:
+        return list(self._preloads)
+
+    # ----------------------------------------------------------------- downloads
+    def set_download_path(self, path: str) -> None:
+        if not isinstance(path, str) or not os.path.isabs(path):
+            raise ValueError(f"download path must be an absolute path, not {path!r}")
+        self._download_path = path
+        self._profile.setDownloadPath(path)
+
+    def get_download_path(self) -> str:
+        """Partita addition: the folder downloads go to."""
+        return self._download_path
+
+    # ----------------------------------------------------------------- cache and storage
+    async def get_cache_size(self) -> int:
+        """Bytes of the HTTP cache on disk."""
+        if self._storage is None:
+            raise NotSupportedError(
+                "an in-memory partition's HTTP cache lives inside Chromium, and QtWebEngine "
+                "reports no size for it"
+            )
+        cache = Path(self._profile.cachePath())
+        return await asyncio.get_running_loop().run_in_executor(None, _disk_usage, cache)
+
+    async def clear_cache(self) -> None:
+        done = asyncio.get_running_loop().create_future()
+
+        def finished() -> None:
+            if not done.done():
+                done.set_result(None)
+
+        self._profile.clearHttpCacheCompleted.connect(finished)
+        try:
+            self._profile.clearHttpCache()
+            await done
+        finally:
+            self._profile.clearHttpCacheCompleted.disconnect(finished)
+
+    def flush_storage_data(self) -> None:
+        raise NotSupportedError(
+            "QtWebEngine 6.11 exposes no DOM-storage flush; Chromium commits localStorage "
+            "about a second after each change and when Partita closes the partition on exit"
+        )
+
+    def set_code_cache_path(self, path: str) -> None:
+        if not isinstance(path, str) or not path or not os.path.isabs(path):
+            raise TypeError("Absolute path must be provided to store code cache.")
+        raise NotSupportedError(
+            "QtWebEngine builds Chromium without a V8 code cache directory, so there is no "
+            "code cache to place"
+        )
+
+    # ----------------------------------------------------------------- web contents
+    def _adopt(self, contents: WebContents) -> None:
+        self._web_contents.add(contents)
+
+    def _shutdown(self) -> None:
+        """Close this session's pages, then its profile, so Chromium writes everything out."""
+        for contents in list(self._web_contents):
+            contents.close()
+        profile, self._profile = self._profile, None  # type: ignore[assignment]
+        if profile is not None:
+            from PyQt6 import sip
+
+            sip.delete(profile)
+
+    def __repr__(self) -> str:
+        kind = f"storage={self.storage_path!r}" if self._storage else "in-memory"
+        return f"<Session {kind}>"
+
+
+_CONSTRUCT = object()
+_by_partition: dict[str, Session] = {}
+_by_path: dict[str, Session] = {}
+
+
+def _require_app() -> None:
+    if QCoreApplication.instance() is None:
+        app.create_application([])
+
+
+def _named_profile(storage_name: str, cache: bool) -> QWebEngineProfile:
+    profile = QWebEngineProfile(storage_name, QCoreApplication.instance())
+    # The HTTP cache lives inside the partition's folder, as Electron's does, so removing a
+    # partition removes everything. (setCachePath on a live profile is harmless, measured.)
+    profile.setCachePath(str(Path(profile.persistentStoragePath()) / _CACHE_FOLDER))
+    if not cache:
+        profile.setHttpCacheType(QWebEngineProfile.HttpCacheType.NoCache)
+    return profile
+
+
+def _created(session: Session) -> Session:
+    if not (_by_partition or _by_path):
+        # Not aboutToQuit: qasync's run_until_complete ends a QApplication.exec() each time.
+        atexit.register(shutdown)
+    app.emit("session-created", session)
+    return session
+
+
+def from_partition(partition: str, cache: bool = True) -> Session:
+    """The session for ``partition`` (same object for the same name; ``''`` is the default)."""
+    if not isinstance(partition, str):
+        raise TypeError(f"partition must be a string, not {partition!r}")
+    if not isinstance(cache, bool):
+        raise TypeError(f"cache must be a bool, not {cache!r}")
+    existing = _by_partition.get(partition)
+    if existing is not None:
+        return existing
+    _require_app()
+    if partitions.is_persistent_name(partition):
+        folder = partitions.folder_for_partition(partition)
+        storage = app.engine_profiles_dir() / folder
+        partitions.write_marker(storage, partition)
+        profile = _named_profile(folder, cache)
+        session = Session(profile, storage, _key=_CONSTRUCT)
+    else:
+        profile = QWebEngineProfile(QCoreApplication.instance())  # off the record
+        if not cache:
+            profile.setHttpCacheType(QWebEngineProfile.HttpCacheType.NoCache)
+        session = Session(profile, None, _key=_CONSTRUCT)
+    session = _created(session)
+    _by_partition[partition] = session
+    return session
+
+
+def from_path(path: str, cache: bool = True) -> Session:
+    """A persistent session stored in ``path`` (absolute; same object for the same path)."""
+    if not isinstance(path, str):
+        raise TypeError(f"path must be a string, not {path!r}")
+    if not path:
+        raise TypeError("An empty path was specified")
+    if not os.path.isabs(path):
+        raise TypeError(f"An absolute path was not provided: {path!r}")
+    if "\x00" in path:
+        raise ValueError(f"path contains a NUL character: {path!r}")
+    target = Path(os.path.normpath(path))
+    existing = _by_path.get(str(target))
+    if existing is not None:
+        return existing
+    _require_app()
+    target.mkdir(parents=True, exist_ok=True)
+    folder = partitions.folder_for_path(target)
+    link = app.engine_profiles_dir() / folder
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if link.is_symlink() and Path(os.readlink(link)) != target:
+        link.unlink()
+    if not link.is_symlink():
+        link.symlink_to(target, target_is_directory=True)
+    session = Session(_named_profile(folder, cache), target, _key=_CONSTRUCT)
+    session = _created(session)
+    _by_path[str(target)] = session
+    return session
+
+
+def shutdown() -> None:
+    """Close every session, pages first, then profiles, so Chromium writes their data out.
+
+    The GUI calls it when its window closes; ``atexit`` calls it for scripts.
+    """
+    for registry in (_by_partition, _by_path):
+        for session in registry.values():
+            session._shutdown()
+        registry.clear()
+
+
+def __getattr__(name: str) -> Session:
+    # ``session.default_session`` is created on first access, like Electron's.
+    if name == "default_session":
+        return from_partition("")
+    raise AttributeError(name)
