@@ -168,6 +168,19 @@ class DevToolsHub(QObject):
         )
         return await future
 
+    def close(self) -> None:
+        """Delete the hub's pages, then its profile (a profile must outlive its pages)."""
+        from PyQt6 import sip
+
+        for pending in self._pending.values():
+            pending.cancel()
+        self._pending.clear()
+        for obj in (self._front_end, self._inspected, self._profile):
+            if obj is not None and not sip.isdeleted(obj):
+                sip.delete(obj)
+        self._front_end = self._inspected = self._profile = None
+        self._ready = None
+
     async def attach(self, page: QWebEnginePage) -> CdpSession:
         """Attach to ``page`` (any profile) and return its protocol session."""
         result = await self.send(
@@ -186,3 +199,45 @@ def hub() -> DevToolsHub:
     if not _hub:
         _hub.append(DevToolsHub())
     return _hub[0]
+
+
+def shutdown() -> None:
+    """Close the hub, if it was ever started."""
+    while _hub:
+        _hub.pop().close()
+
+
+class ProfileChannel:
+    """A protocol session for a whole profile, through a hidden blank page of that profile.
+
+    Profile-wide domains (``Network.getAllCookies``, ``Storage.*``) answer for the page's
+    browser context, so one hidden page serves every such call of a session, whether or not
+    the user has a tab open in it.
+    """
+
+    def __init__(self, profile: QWebEngineProfile) -> None:
+        self._profile = profile
+        self._page: QWebEnginePage | None = None
+        self._session: CdpSession | None = None
+        self._lock = asyncio.Lock()
+
+    async def session(self) -> CdpSession:
+        async with self._lock:
+            if self._session is None or self._session.detached:
+                if self._page is None:
+                    self._page = QWebEnginePage(self._profile)
+                    self._page.setUrl(QUrl("about:blank"))
+                self._session = await hub().attach(self._page)
+            return self._session
+
+    async def send(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        return await (await self.session()).send(method, params)
+
+    def close(self) -> None:
+        page, self._page = self._page, None
+        self._session = None
+        if page is not None:
+            from PyQt6 import sip
+
+            if not sip.isdeleted(page):
+                sip.delete(page)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from PyQt6.QtCore import QCoreApplication
 from PyQt6.QtWebEngineCore import QWebEngineProfile
 
-from core import app, partitions, preloads
+from core import app, devtools, partitions, preloads
 from core.errors import NotSupportedError
 from core.events import EventEmitter
 from core.headers import accept_language_header, check_header_value
@@ -59,6 +59,7 @@ class Session(EventEmitter):
         self._preloads: list[str] = []
         self._web_contents: weakref.WeakSet[WebContents] = weakref.WeakSet()
         self._download_path = profile.downloadPath()
+        self._devtools = devtools.ProfileChannel(profile)
 
     # ----------------------------------------------------------------- identity and storage
     @property
@@ -75,6 +76,11 @@ class Session(EventEmitter):
 
     def get_storage_path(self) -> str | None:
         return self.storage_path
+
+    @property
+    def devtools(self) -> devtools.ProfileChannel:
+        """The DevTools protocol for this session's browser context (cookies, storage, ...)."""
+        return self._devtools
 
     # ----------------------------------------------------------------- user agent
     def set_user_agent(self, user_agent: str, accept_languages: str | None = None) -> None:
@@ -164,6 +170,7 @@ class Session(EventEmitter):
         """Close this session's pages, then its profile, so Chromium writes everything out."""
         for contents in list(self._web_contents):
             contents.close()
+        self._devtools.close()
         profile, self._profile = self._profile, None  # type: ignore[assignment]
         if profile is not None:
             from PyQt6 import sip
@@ -267,6 +274,7 @@ def shutdown() -> None:
         for session in registry.values():
             session._shutdown()
         registry.clear()
+    devtools.shutdown()
 
 
 def __getattr__(name: str) -> Session:
