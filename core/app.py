@@ -87,10 +87,6 @@ def engine_profiles_dir() -> Path:
 
 def register_schemes_as_privileged(custom_schemes: Iterable[Mapping[str, Any]]) -> None:
     """Electron's ``protocol.registerSchemesAsPrivileged``; only before ``create_application``."""
-    if _state["app"] is not None:
-        raise RuntimeError(
-            "register_schemes_as_privileged must be called before create_application()"
-        )
     parsed: list[tuple[str, dict[str, bool]]] = []
     for entry in custom_schemes:
         scheme = entry.get("scheme") if isinstance(entry, Mapping) else None
@@ -109,6 +105,10 @@ def register_schemes_as_privileged(custom_schemes: Iterable[Mapping[str, Any]]) 
             if not isinstance(value, bool):
                 raise TypeError(f"privilege {key!r} must be a bool, not {value!r}")
         parsed.append((scheme.lower(), privileges))
+    if _state["app"] is not None:
+        raise RuntimeError(
+            "register_schemes_as_privileged must be called before create_application()"
+        )
     _privileged.extend(parsed)
 
 
