@@ -1,1 +1,1 @@
-"""Partita's widgets: the main window, partition sidebar, tabs and panels (core's public API only)."""
+"""Partita's widgets: main window, partition sidebar, tabs, panels (core's public API only)."""
