@@ -15,19 +15,28 @@ import atexit
 import logging
 import os
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PyQt6.QtCore import QCoreApplication
 from PyQt6.QtWebEngineCore import QWebEngineProfile
 
 from core import app, devtools, partitions, preloads
+from core.downloads.manager import DownloadManager
 from core.errors import NotSupportedError
 from core.events import EventEmitter
 from core.headers import accept_language_header, check_header_value
+from core.net.cookies import Cookies
+from core.net.site_data import SiteData
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from core.downloads.item import DownloadItem
+    from core.net.fetch_interception import Interception
+    from core.net.protocol import Protocol
+    from core.net.web_request import WebRequest
     from core.web_contents import WebContents
 
 log = logging.getLogger("partita.session")
@@ -60,6 +69,13 @@ class Session(EventEmitter):
         self._web_contents: weakref.WeakSet[WebContents] = weakref.WeakSet()
         self._download_path = profile.downloadPath()
         self._devtools = devtools.ProfileChannel(profile)
+        self._cookies = Cookies(profile, self._devtools, storage)
+        self._site_data = SiteData(self._devtools, self._cookies, storage, self.clear_cache)
+        self._web_contents_hooks: list[Callable[[WebContents], None]] = []
+        self._interception: Interception | None = None
+        # Created now so that downloads restored from the last run are listed at once and
+        # Chromium's download requests are answered from the first page on.
+        self._downloads = DownloadManager(self)
 
     # ----------------------------------------------------------------- identity and storage
     @property
@@ -81,6 +97,27 @@ class Session(EventEmitter):
     def devtools(self) -> devtools.ProfileChannel:
         """The DevTools protocol for this session's browser context (cookies, storage, ...)."""
         return self._devtools
+
+    @property
+    def cookies(self) -> Cookies:
+        return self._cookies
+
+    # ----------------------------------------------------------------- site data (core.net)
+    async def clear_storage_data(self, origin: str | None = None,
+                                 storages: Iterable[str] | None = None,
+                                 quotas: Iterable[str] | None = None) -> None:
+        await self._site_data.clear_storage_data(origin, storages, quotas)
+
+    async def clear_data(self, data_types: Iterable[str] | None = None,
+                         origins: Iterable[str] | None = None,
+                         exclude_origins: Iterable[str] | None = None,
+                         avoid_closing_connections: bool = False,
+                         origin_matching_mode: str = "third-parties-included") -> None:
+        await self._site_data.clear_data(data_types, origins, exclude_origins,
+                                         avoid_closing_connections, origin_matching_mode)
+
+    async def get_blob_data(self, identifier: str) -> bytes:
+        return await self._site_data.get_blob_data(identifier)
 
     # ----------------------------------------------------------------- user agent
     def set_user_agent(self, user_agent: str, accept_languages: str | None = None) -> None:
@@ -122,6 +159,18 @@ class Session(EventEmitter):
     def get_download_path(self) -> str:
         """Partita addition: the folder downloads go to."""
         return self._download_path
+
+    def download_url(self, url: str,
+                     headers: Mapping[str, str] | None = None) -> DownloadItem | None:
+        return self._downloads.download_url(url, headers)
+
+    def create_interrupted_download(self, **options: Any) -> DownloadItem | None:
+        """Electron's ``createInterruptedDownload`` (options as keyword arguments)."""
+        return self._downloads.create_interrupted_download(**options)
+
+    def get_downloads(self) -> list[DownloadItem]:
+        """Partita addition: every download this session knows, oldest first."""
+        return self._downloads.get_downloads()
 
     # ----------------------------------------------------------------- cache and storage
     async def get_cache_size(self) -> int:
@@ -165,9 +214,36 @@ class Session(EventEmitter):
     # ----------------------------------------------------------------- web contents
     def _adopt(self, contents: WebContents) -> None:
         self._web_contents.add(contents)
+        for hook in list(self._web_contents_hooks):
+            hook(contents)
+
+    def on_web_contents_created(self, hook: Callable[[WebContents], None]) -> None:
+        """Internal: ``hook(contents)`` runs for every WebContents created in this session
+        from now on, inside its constructor (per-page set-up such as request interception;
+        the caller handles the pages that exist already, listed in ``_web_contents``)."""
+        self._web_contents_hooks.append(hook)
+
+    # ----------------------------------------------------------------- webRequest and protocol
+    @property
+    def web_request(self) -> WebRequest:
+        """Electron's ``ses.webRequest`` (``core.net.web_request``)."""
+        return self._request_interception().web_request
+
+    @property
+    def protocol(self) -> Protocol:
+        """Electron's ``ses.protocol`` (``core.net.protocol``)."""
+        return self._request_interception().protocol
+
+    def _request_interception(self) -> Interception:
+        if self._interception is None:
+            from core.net.fetch_interception import Interception
+
+            self._interception = Interception(self)
+        return self._interception
 
     def _shutdown(self) -> None:
         """Close this session's pages, then its profile, so Chromium writes everything out."""
+        self._downloads.shutdown()
         for contents in list(self._web_contents):
             contents.close()
         self._devtools.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from PyQt6 import sip
@@ -30,6 +31,7 @@ class WebContents:
         self.id = next(_ids)
         self._page: QWebEnginePage | None = QWebEnginePage(session.profile)
         self._cdp: devtools.CdpSession | None = None
+        self._navigation_gates: list[Callable[[], Awaitable[None]]] = []
         session._adopt(self)
 
     @property
@@ -59,6 +61,8 @@ class WebContents:
         qurl = QUrl(url, QUrl.ParsingMode.StrictMode)
         if not url or not qurl.isValid() or not qurl.scheme():
             raise NetError(net_errors.name_for(-300), url, "invalid URL")
+        for gate in list(self._navigation_gates):
+            await gate()
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
         def changed(info: QWebEngineLoadingInfo) -> None:
@@ -83,6 +87,17 @@ class WebContents:
         finally:
             if not sip.isdeleted(page):
                 page.loadingChanged.disconnect(changed)
+
+    def download_url(self, url: str) -> None:
+        """Download ``url`` as this page would; the session's ``will-download`` follows."""
+        if not isinstance(url, str) or not QUrl(url).isValid():
+            raise TypeError(f"url must be a URL string, not {url!r}")
+        self.page.download(QUrl(url))
+
+    def add_navigation_gate(self, gate: Callable[[], Awaitable[None]]) -> None:
+        """Internal: ``load_url`` awaits ``gate()`` before it navigates, so set-up that must
+        precede the page's requests (webRequest interception) is in force."""
+        self._navigation_gates.append(gate)
 
     async def execute_javascript(self, code: str, user_gesture: bool = False) -> Any:
         """Evaluate ``code`` in the page's main world; awaits a returned Promise.

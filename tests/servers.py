@@ -5,6 +5,8 @@ Every request is recorded (method, path, headers), so a test can assert what wen
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import http.server
 import json
 import threading
@@ -144,3 +146,62 @@ class HttpServer:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+# ----------------------------------------------------------------- webRequest / protocol routes
+def _route_redirect(handler: _Handler, url: urllib.parse.ParseResult) -> None:
+    target = urllib.parse.parse_qs(url.query).get("to", ["/page"])[0]
+    handler.reply(302, b"", "text/plain", extra={"Location": target})
+
+
+_ASSETS = {
+    "/asset.css": (b"body { color: rgb(1, 2, 3); }", "text/css"),
+    "/asset.js": (b"window.__assetScript = true;", "application/javascript"),
+    # A 1x1 transparent GIF.
+    "/asset.gif": (base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"),
+                   "image/gif"),
+}
+
+
+def _route_asset(handler: _Handler, url: urllib.parse.ParseResult) -> None:
+    body, content_type = _ASSETS[url.path]
+    handler.reply(200, body, content_type)
+
+
+def _route_resources(handler: _Handler, url: urllib.parse.ParseResult) -> None:
+    # One page with a stylesheet, a script and an image, for per-resource-type checks.
+    _page(handler, "Resources",
+          "<link rel='stylesheet' href='/asset.css'><script src='/asset.js'></script>"
+          "<img src='/asset.gif'>")
+
+
+ROUTES.update({"/redirect": _route_redirect, "/resources": _route_resources})
+ROUTES.update(dict.fromkeys(_ASSETS, _route_asset))
+
+
+# ----------------------------------------------------------------- GUI routes
+_SLOW_SECONDS = 10  # bounded: the handler thread ends by itself even if nobody stops the load
+
+
+def _route_slow(handler: _Handler, url: urllib.parse.ParseResult) -> None:
+    # Headers and the start of a page, then nothing: the load stays in progress until stopped.
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/html")
+    handler.send_header("Content-Length", "100000")
+    handler.end_headers()
+    handler.wfile.write(b"<title>slow</title>")
+    handler.wfile.flush()
+    # Returns when the browser drops the connection (a stopped load), or after the bound.
+    handler.connection.settimeout(_SLOW_SECONDS)
+    with contextlib.suppress(OSError):
+        handler.rfile.read(1)
+    handler.close_connection = True
+
+
+def _route_blank_link(handler: _Handler, url: urllib.parse.ParseResult) -> None:
+    # One big link, so a real mouse click anywhere near the top left follows it.
+    _page(handler, "Links", "<a id='out' href='/page?title=Opened' target='_blank' "
+          "style='display:block;height:400px'>open in a new window</a>")
+
+
+ROUTES.update({"/slow": _route_slow, "/blank-link": _route_blank_link})

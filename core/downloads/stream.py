@@ -1,0 +1,141 @@
+"""One HTTP response of a download: a ``QNetworkReply`` feeding one segment of the file.
+
+Reads are bounded (Qt holds at most ``read_buffer`` bytes per reply, research/perf_baseline.md:
+an unbounded buffer grew RSS to 1 GiB) and metered by the owner's token buckets; when the owner
+allows nothing, the stream stops reading, which stops the socket: back-pressure reaches the
+server through TCP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+from PyQt6.QtCore import QObject, QTimer, QUrl
+from PyQt6.QtNetwork import QNetworkAccessManager, QNetworkReply, QNetworkRequest
+
+from core.downloads.record import Segment
+
+_Attr = QNetworkRequest.Attribute
+
+
+class StreamOwner(Protocol):
+    def stream_headers(self, stream: Stream) -> None: ...
+    def stream_allowance(self, wanted: int) -> int: ...
+    def stream_wait(self, wanted: int) -> float: ...
+    def stream_data(self, stream: Stream, data: bytes) -> bool: ...
+    def stream_finished(self, stream: Stream) -> None: ...
+
+
+def build_request(url: str, headers: Mapping[str, str]) -> QNetworkRequest:
+    request = QNetworkRequest(QUrl(url))
+    # Redirects are followed by the engine, which records the URL chain and computes the
+    # cookies for each new URL (Qt would carry our Cookie header to another host).
+    request.setAttribute(_Attr.RedirectPolicyAttribute,
+                         QNetworkRequest.RedirectPolicy.ManualRedirectPolicy)
+    request.setAttribute(_Attr.CacheLoadControlAttribute,
+                         QNetworkRequest.CacheLoadControl.AlwaysNetwork)
+    # An explicit Accept-Encoding turns off Qt's transparent gunzip, which would make byte
+    # counts and ranges refer to different bodies.
+    request.setRawHeader(b"Accept-Encoding", b"identity")
+    for name, value in headers.items():
+        request.setRawHeader(name.encode("latin-1"), value.encode("latin-1"))
+    return request
+
+
+class Stream(QObject):
+    """Reads one reply into ``segment``, once the owner has accepted the answer's headers."""
+
+    def __init__(self, nam: QNetworkAccessManager, request: QNetworkRequest,
+                 segment: Segment, ranged: bool, owner: StreamOwner, read_buffer: int) -> None:
+        super().__init__()
+        self.segment = segment
+        self.ranged = ranged
+        self.accepted = False  # the owner accepted the headers; body bytes may be written
+        self._owner = owner
+        self._network_done = False
+        self._closed = False  # no more callbacks to the owner
+        self._released = False  # the reply is aborted and handed back to Qt
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._pump)
+        reply = nam.get(request)
+        assert reply is not None
+        reply.setReadBufferSize(read_buffer)
+        reply.metaDataChanged.connect(self._headers)
+        reply.readyRead.connect(self._pump)
+        reply.finished.connect(self._finished)
+        self.reply = reply
+
+    # ----------------------------------------------------------------- facts of the answer
+    def status(self) -> int:
+        value = self.reply.attribute(_Attr.HttpStatusCodeAttribute)
+        return int(value) if value is not None else 0
+
+    def header(self, name: str) -> str:
+        return self.reply.rawHeader(name.encode()).data().decode("latin-1")
+
+    def error(self) -> QNetworkReply.NetworkError:
+        return self.reply.error()
+
+    def error_text(self) -> str:
+        return self.reply.errorString()
+
+    @property
+    def network_done(self) -> bool:
+        return self._network_done
+
+    # ----------------------------------------------------------------- reading
+    def _headers(self) -> None:
+        if not self._closed and self.status():
+            self._owner.stream_headers(self)
+
+    def _pump(self) -> None:
+        if self._closed or not self.accepted:
+            return
+        reply = self.reply
+        while not self._closed:
+            wanted = reply.bytesAvailable()
+            if self.segment.end is not None:
+                wanted = min(wanted, self.segment.end - self.segment.position)
+            if wanted <= 0:
+                break
+            allowed = self._owner.stream_allowance(wanted)
+            if allowed <= 0:
+                self._timer.start(max(1, int(self._owner.stream_wait(wanted) * 1000)))
+                return
+            data = reply.read(allowed)
+            if not data or not self._owner.stream_data(self, data):
+                return
+            if self.segment.finished:
+                # A full answer serving the first of several segments: the rest comes from
+                # the other segments' requests.
+                self.close()
+                self._owner.stream_finished(self)
+                return
+        if self._network_done and not self._closed:
+            self._closed = True
+            self._owner.stream_finished(self)
+
+    def _finished(self) -> None:
+        self._network_done = True
+        if not self.accepted:
+            if not self._closed:
+                self._closed = True
+                self._owner.stream_finished(self)
+            return
+        self._pump()
+
+    def close(self) -> None:
+        """Stop reading and drop the connection; no further callbacks."""
+        self._closed = True
+        self._timer.stop()
+        if self._released:
+            return
+        self._released = True
+        reply = self.reply
+        for signal in (reply.metaDataChanged, reply.readyRead, reply.finished):
+            signal.disconnect()
+        if not reply.isFinished():
+            reply.abort()
+        reply.deleteLater()

@@ -1,0 +1,62 @@
+"""Electron's ``Cookie`` structure, built from the DevTools protocol or from Qt's cookie store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from PyQt6.QtNetwork import QNetworkCookie
+
+_SAME_SITE_FROM_CDP = {"None": "no_restriction", "Lax": "lax", "Strict": "strict"}
+_SAME_SITE_FROM_QT = {
+    QNetworkCookie.SameSite.None_: "no_restriction",
+    QNetworkCookie.SameSite.Lax: "lax",
+    QNetworkCookie.SameSite.Strict: "strict",
+}
+
+Key = tuple[str, str, str]
+"""What makes two cookies the same cookie in Chromium's jar: name, domain, path."""
+
+
+@dataclass(frozen=True)
+class Cookie:
+    name: str
+    value: str
+    domain: str
+    host_only: bool
+    path: str
+    secure: bool
+    http_only: bool
+    session: bool
+    expiration_date: float | None  # seconds since the epoch; None for a session cookie
+    same_site: str  # "unspecified" | "no_restriction" | "lax" | "strict"
+
+    @property
+    def key(self) -> Key:
+        return (self.name, self.domain, self.path)
+
+    @classmethod
+    def from_cdp(cls, raw: dict[str, Any]) -> Cookie:
+        domain = str(raw["domain"])
+        session = bool(raw.get("session"))
+        return cls(
+            name=str(raw["name"]), value=str(raw["value"]), domain=domain,
+            host_only=not domain.startswith("."), path=str(raw["path"]),
+            secure=bool(raw.get("secure")), http_only=bool(raw.get("httpOnly")),
+            session=session, expiration_date=None if session else float(raw["expires"]),
+            same_site=_SAME_SITE_FROM_CDP.get(str(raw.get("sameSite")), "unspecified"),
+        )
+
+    @classmethod
+    def from_qt(cls, cookie: QNetworkCookie) -> Cookie:
+        domain = cookie.domain()
+        session = cookie.isSessionCookie()
+        return cls(
+            name=bytes(cookie.name().data()).decode("utf-8", "replace"),
+            value=bytes(cookie.value().data()).decode("utf-8", "replace"),
+            domain=domain, host_only=not domain.startswith("."), path=cookie.path(),
+            secure=cookie.isSecure(), http_only=cookie.isHttpOnly(), session=session,
+            expiration_date=None if session
+            else cookie.expirationDate().toMSecsSinceEpoch() / 1000,
+            same_site=_SAME_SITE_FROM_QT.get(cookie.sameSitePolicy(), "unspecified"),
+        )
