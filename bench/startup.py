@@ -39,10 +39,11 @@ class FirstPaint(QObject):
     def eventFilter(self, obj, event):
         if event.type() == QEvent.Type.Paint:
             print(f"first-paint {time.time()}", flush=True)
+            app.removeEventFilter(self)
             app.quit()
         return False
 watcher = FirstPaint()
-window.installEventFilter(watcher)
+app.installEventFilter(watcher)
 view.setUrl(QUrl("about:blank"))
 window.show()
 app.exec()

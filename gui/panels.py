@@ -1,0 +1,55 @@
+"""The panel registry: each panel is a dock widget scoped to the selected partition.
+
+A later feature (Downloads, Permissions, Devices, Spellcheck, Extensions, Proxy, SSL) adds a
+module that builds its widget and registers a ``PanelSpec``, and names that module in
+``BUILTIN_MODULES``. The window makes one dock per spec and calls ``bind(session, entry)`` on
+the panel each time another partition is selected.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QWidget
+
+from core.session import Session
+from gui.state import PartitionEntry
+
+BUILTIN_MODULES = ("gui.panels_partition",)
+
+
+@runtime_checkable
+class Panel(Protocol):
+    def bind(self, session: Session, entry: PartitionEntry) -> None:
+        """Show ``session``'s data; called again whenever the selected partition changes."""
+
+
+@dataclass(frozen=True)
+class PanelSpec:
+    id: str
+    title: str
+    factory: Callable[[], QWidget]
+    """Builds the panel widget, which also implements ``Panel``."""
+    area: Qt.DockWidgetArea = Qt.DockWidgetArea.RightDockWidgetArea
+    shortcut: str | None = None
+
+
+_specs: dict[str, PanelSpec] = {}
+
+
+def register(spec: PanelSpec) -> None:
+    existing = _specs.get(spec.id)
+    if existing is not None and existing != spec:
+        raise ValueError(f"a panel with id {spec.id!r} is registered already")
+    _specs[spec.id] = spec
+
+
+def registered() -> list[PanelSpec]:
+    """Every registered panel, the built-in ones first."""
+    for module in BUILTIN_MODULES:
+        importlib.import_module(module)
+    return list(_specs.values())
