@@ -1,0 +1,365 @@
+"""The router: one asyncio proxy on 127.0.0.1 that every session's traffic goes through.
+
+QtWebEngine has one process-wide proxy (research/qtwebengine_network.md, row 7), so each
+profile is pointed at this router and told apart by the proxy credential it answers a 407 with:
+Chromium caches that credential per profile (measured). The user name is the session's token,
+the password a random secret of this run, so no other local process can use the router: a
+request without a valid pair gets ``407 Proxy-Authenticate: Basic realm="partita"`` and is
+never forwarded.
+
+Per request, the token's Policy gives the fail-over list for the URL, and the router tries
+each entry in turn: DIRECT, an HTTP or HTTPS proxy, SOCKS4 or SOCKS5 (core.net.upstream).
+Absolute-URI requests (plain http) are forwarded with ``Connection: close`` on both sides;
+CONNECT tunnels are relayed as bytes. Relaying uses 256 KiB reads and ``drain()`` so a slow
+reader on one side slows the other instead of filling memory (research/perf_baseline.md §5).
+
+Every client gets an error answer or a closed connection for a malformed, oversized or stalled
+request; nothing a client sends can stop the router.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import hmac
+import logging
+import secrets
+import ssl
+import urllib.parse
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from core.net.http_head import (
+    Head,
+    HeadError,
+    answer,
+    parse_request,
+    parse_status,
+    read_head,
+    serialize,
+)
+from core.net.proxy_config import ProxyConfig, resolve_proxy_list_async
+from core.net.proxy_server import ProxyServer, Scheme
+from core.net.upstream import (
+    CredentialsCallback,
+    ProxyAuth,
+    RouteError,
+    Stream,
+    close_quietly,
+    open_proxy,
+    open_tunnel,
+)
+from core.net.url_host import UrlParts
+
+log = logging.getLogger("partita.net.router")
+_T = TypeVar("_T")
+
+CHUNK = 256 * 1024
+REALM = "partita"
+_WRITE_BUFFER = 1 << 20
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What the router asks a session: the proxy list for a URL, and upstream credentials."""
+
+    resolve: Callable[[UrlParts], Awaitable[Sequence[ProxyServer]]]
+    credentials: CredentialsCallback | None = None
+
+
+def config_policy(config: ProxyConfig, credentials: CredentialsCallback | None = None) -> Policy:
+    """A Policy that answers from one (immutable) ProxyConfig."""
+
+    async def resolve(url: UrlParts) -> Sequence[ProxyServer]:
+        return await resolve_proxy_list_async(config, url)
+
+    return Policy(resolve, credentials)
+
+
+@dataclass
+class _Session:
+    policy: Policy
+    auth: ProxyAuth
+    writers: set[asyncio.StreamWriter] = field(default_factory=set)
+
+
+async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Copy until EOF, then pass the EOF on; a reset on either side just ends the copy."""
+    with contextlib.suppress(OSError):
+        while data := await reader.read(CHUNK):
+            writer.write(data)
+            await writer.drain()
+        if writer.can_write_eof() and not writer.is_closing():
+            writer.write_eof()
+
+
+def _tune(writer: asyncio.StreamWriter) -> None:
+    # drain() waits below the low mark; with the default 64 KiB high mark every 256 KiB
+    # write would stall the copy.
+    writer.transport.set_write_buffer_limits(high=_WRITE_BUFFER)
+
+
+class Router:
+    """``await router.start()``, then ``register(token, policy)`` per session."""
+
+    def __init__(
+        self,
+        *,
+        head_timeout: float = 30.0,
+        connect_timeout: float = 30.0,
+        half_close_timeout: float = 60.0,
+        max_head_bytes: int = 64 * 1024,
+        max_replay_body: int = 1 << 20,
+        upstream_tls: ssl.SSLContext | None = None,
+    ) -> None:
+        self.head_timeout = head_timeout
+        self.connect_timeout = connect_timeout
+        self.half_close_timeout = half_close_timeout
+        self.max_head_bytes = max_head_bytes
+        self.max_replay_body = max_replay_body
+        self.upstream_tls = upstream_tls or ssl.create_default_context()
+        self.secret = secrets.token_urlsafe(32)
+        self._sessions: dict[str, _Session] = {}
+        self._server: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._closing = False
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(
+            self._client, "127.0.0.1", 0, limit=self.max_head_bytes)
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the router is not started")
+        return int(self._server.sockets[0].getsockname()[1])
+
+    @property
+    def proxy_url(self) -> str:
+        """What ``--proxy-server`` gets."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def register(self, token: str, policy: Policy) -> None:
+        """Route the requests authenticated with ``token`` by ``policy`` (replacing any)."""
+        if not token or ":" in token or not token.isprintable():
+            raise ValueError(f"invalid router token {token!r}: printable, non-empty, no ':'")
+        old = self._sessions.get(token)
+        self._sessions[token] = _Session(policy, ProxyAuth(policy.credentials),
+                                         old.writers if old else set())
+
+    def unregister(self, token: str) -> None:
+        self.close_all_connections(token)
+        self._sessions.pop(token, None)
+
+    def credentials(self, token: str) -> tuple[str, str]:
+        """The user name and password a profile answers the router's 407 with."""
+        if token not in self._sessions:
+            raise KeyError(f"no session registered with token {token!r}")
+        return token, self.secret
+
+    def close_all_connections(self, token: str) -> int:
+        """Close every connection (tunnels included) of that session; returns how many."""
+        session = self._sessions.get(token)
+        writers = list(session.writers) if session else []
+        for writer in writers:
+            close_quietly(writer)
+        return len(writers)
+
+    async def close(self) -> None:
+        self._closing = True
+        if self._server is not None:
+            self._server.close()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._server is not None:
+            await self._server.wait_closed()
+
+    def _authenticate(self, head: Head) -> _Session:
+        scheme, _, data = (head.get("Proxy-Authorization") or "").partition(" ")
+        if scheme.lower() == "basic":
+            try:
+                user, sep, password = base64.b64decode(data.strip(), validate=True) \
+                    .decode("utf-8").partition(":")
+            except (binascii.Error, UnicodeDecodeError):
+                user, sep, password = "", "", ""
+            session = self._sessions.get(user)
+            if sep and session is not None and hmac.compare_digest(password, self.secret):
+                return session
+        raise HeadError(407, "this proxy serves Partita's own sessions only")
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        session: _Session | None = None
+        try:
+            head = parse_request(await read_head(reader, self.head_timeout))
+            session = self._authenticate(head)
+            session.writers.add(writer)
+            if head.start[0].upper() == "CONNECT":
+                await self._tunnel(head, session, reader, writer)
+            else:
+                await self._forward(head, session, reader, writer)
+        except HeadError as error:
+            log.debug("refused a request: %s", error)
+            if error.status:
+                extra = [("Proxy-Authenticate", f'Basic realm="{REALM}"')] \
+                    if error.status == 407 else []
+                with contextlib.suppress(OSError):
+                    writer.write(answer(error.status, str(error), extra))
+                    await writer.drain()
+        except OSError as error:
+            log.debug("client connection ended: %r", error)
+        except asyncio.CancelledError:
+            # Only close() cancels handlers. Ending normally keeps asyncio's own callback
+            # (which asks the task for its exception) from logging the cancellation.
+            if not self._closing:
+                raise
+        except Exception:
+            log.exception("router: unexpected error on a client connection")
+        finally:
+            if session is not None:
+                session.writers.discard(writer)
+            close_quietly(writer)
+            self._tasks.discard(task)
+
+    async def _resolve(self, session: _Session, url: UrlParts) -> Sequence[ProxyServer]:
+        try:
+            return await session.policy.resolve(url)
+        except Exception as error:  # a PAC failure or a policy bug: a 502, not a crash
+            raise HeadError(502, f"no proxy decision for {url.url}: {error}") from None
+
+    async def _first_route(
+        self, servers: Sequence[ProxyServer], open_one: Callable[[ProxyServer], Awaitable[_T]]
+    ) -> _T:
+        """Chromium's fail-over: the first entry of the list that connects."""
+        failures = []
+        for server in servers:
+            try:
+                return await open_one(server)
+            except RouteError as error:
+                failures.append(str(error))
+        raise HeadError(502, "no route: " + "; ".join(failures or ["empty proxy list"]))
+
+    async def _splice(self, client: Stream, upstream: Stream, both_ways: bool) -> None:
+        for side in (client[1], upstream[1]):
+            _tune(side)
+        up = asyncio.create_task(_pump(client[0], upstream[1]))
+        down = asyncio.create_task(_pump(upstream[0], client[1]))
+        try:
+            if both_ways:
+                _, pending = await asyncio.wait({up, down}, return_when=asyncio.FIRST_COMPLETED)
+                if pending:
+                    await asyncio.wait(pending, timeout=self.half_close_timeout)
+            else:
+                await down  # the response ends the exchange: Connection: close both ways
+        finally:
+            up.cancel()
+            down.cancel()
+            close_quietly(upstream[1])
+
+    async def _tunnel(self, head: Head, session: _Session, reader: asyncio.StreamReader,
+                      writer: asyncio.StreamWriter) -> None:
+        target = head.start[1]
+        try:
+            url = UrlParts.parse(f"https://{target}/")
+            if url.port <= 0 or not target.rpartition(":")[2].isdigit():
+                raise ValueError("CONNECT needs host:port")
+        except ValueError as error:
+            raise HeadError(400, f"bad CONNECT target {target[:100]!r}: {error}") from None
+        servers = await self._resolve(session, url)
+        upstream = await self._first_route(servers, lambda server: open_tunnel(
+            server, url.host, url.port, session.auth, self.upstream_tls, self.connect_timeout))
+        session.writers.add(upstream[1])
+        try:
+            writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            await writer.drain()
+            await self._splice((reader, writer), upstream, both_ways=True)
+        finally:
+            session.writers.discard(upstream[1])
+
+    async def _body(self, head: Head, reader: asyncio.StreamReader) -> bytes | None:
+        """A small body read whole, so a request can be sent again after an upstream 407;
+        None for a body that is streamed instead (chunked or large)."""
+        length = head.get("Content-Length")
+        if head.get("Transfer-Encoding") is not None:
+            return None
+        if length is None:
+            return b""
+        if not length.isdigit():
+            raise HeadError(400, f"bad Content-Length {length[:40]!r}")
+        if int(length) > self.max_replay_body:
+            return None
+        try:
+            async with asyncio.timeout(self.head_timeout):
+                return await reader.readexactly(int(length))
+        except TimeoutError:
+            raise HeadError(408, "request body stalled") from None
+        except asyncio.IncompleteReadError:
+            raise HeadError(0, "connection closed inside the request body") from None
+
+    async def _forward(self, head: Head, session: _Session, reader: asyncio.StreamReader,
+                       writer: asyncio.StreamWriter) -> None:
+        method, target, _ = head.start
+        try:
+            url = UrlParts.parse(target)
+        except ValueError as error:
+            raise HeadError(400, f"a proxy request needs an absolute URI: {error}") from None
+        if url.scheme != "http":
+            raise HeadError(501, f"{url.scheme}:// is not forwarded; use CONNECT")
+        servers = await self._resolve(session, url)
+        body = await self._body(head, reader)
+        split = urllib.parse.urlsplit(target)
+        origin_form = (split.path or "/") + (f"?{split.query}" if split.query else "")
+        headers = [*head.forwardable(), ("Connection", "close")]
+        if head.get("Host") is None:
+            headers.insert(0, ("Host", split.netloc.rpartition("@")[2]))
+
+        async def exchange(server: ProxyServer) -> tuple[int, Head, Stream]:
+            via_proxy = server.scheme in (Scheme.HTTP, Scheme.HTTPS)
+            if via_proxy:
+                stream = await open_proxy(server, self.upstream_tls, self.connect_timeout)
+            else:
+                stream = await open_tunnel(server, url.host, url.port, session.auth,
+                                           self.upstream_tls, self.connect_timeout)
+            line = f"{method} {target if via_proxy else origin_form} HTTP/1.1"
+            auth = session.auth.header(server) if via_proxy else []
+            stream[1].write(serialize(line, [*headers, *auth]) + (body or b""))
+            # A streamed body flows while the response head is awaited (the server may want
+            # the whole body first); _splice takes over the copy afterwards.
+            pump = None if body is not None else asyncio.create_task(_pump(reader, stream[1]))
+            try:
+                status, response = parse_status(await stream[0].readuntil(b"\r\n\r\n"))
+            except (OSError, HeadError, asyncio.IncompleteReadError,
+                    asyncio.LimitOverrunError) as error:
+                close_quietly(stream[1])
+                raise RouteError(f"{server.to_uri()} gave no response: {error!r}") from None
+            finally:
+                if pump is not None:
+                    pump.cancel()
+            return status, response, stream
+
+        async def exchange_with_auth(server: ProxyServer) -> tuple[int, Head, Stream]:
+            status, response, stream = await exchange(server)
+            via_proxy = server.scheme in (Scheme.HTTP, Scheme.HTTPS)
+            if status == 407 and via_proxy and body is not None \
+                    and await session.auth.renew(server):
+                close_quietly(stream[1])
+                status, response, stream = await exchange(server)
+            return status, response, stream
+
+        status, response, upstream = await self._first_route(servers, exchange_with_auth)
+        if status == 407:
+            close_quietly(upstream[1])
+            raise HeadError(502, "the upstream proxy wants credentials the session did not give")
+        session.writers.add(upstream[1])
+        try:
+            writer.write(serialize(" ".join(response.start),
+                                   [*response.forwardable(), ("Connection", "close")]))
+            await self._splice((reader, writer), upstream, both_ways=False)
+        finally:
+            session.writers.discard(upstream[1])

@@ -1,0 +1,142 @@
+"""Opening the router's side of a connection through one entry of a proxy list.
+
+``open_tunnel`` gives a byte stream to ``host:port``: directly, through an HTTP or HTTPS proxy
+(CONNECT), or through SOCKS4/SOCKS5. ``open_proxy`` gives a connection to an HTTP(S) proxy for
+absolute-URI requests. Every failure is a RouteError, which makes the router try the next
+entry of the list (Chromium's fail-over).
+
+Upstream proxy credentials come from the session's callback, asked only after a 407 (or when a
+SOCKS5 proxy wants a password) and then sent up front: ``ProxyAuth``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import ssl
+from collections.abc import Awaitable, Callable
+
+from core.net.http_head import HeadError, parse_status, serialize
+from core.net.proxy_server import ProxyServer, Scheme
+from core.net.socks import Credentials, SocksError, socks4_connect, socks5_connect
+from core.net.url_host import unbracketed
+
+CredentialsCallback = Callable[[ProxyServer], Awaitable[Credentials | None]]
+Stream = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+# Upstream readers: large enough that a 256 KiB read is rarely cut short by flow control.
+READ_LIMIT = 1 << 20
+
+
+class RouteError(Exception):
+    """This entry of the proxy list cannot be used; the message says why."""
+
+
+class ProxyAuth:
+    """A session's upstream proxy credentials: asked once per proxy, then sent up front."""
+
+    def __init__(self, callback: CredentialsCallback | None) -> None:
+        self._callback = callback
+        self._known: dict[ProxyServer, Credentials] = {}
+
+    @property
+    def can_ask(self) -> bool:
+        return self._callback is not None
+
+    def header(self, server: ProxyServer) -> list[tuple[str, str]]:
+        pair = self._known.get(server)
+        if pair is None:
+            return []
+        token = base64.b64encode(f"{pair[0]}:{pair[1]}".encode()).decode("ascii")
+        return [("Proxy-Authorization", f"Basic {token}")]
+
+    async def get(self, server: ProxyServer) -> Credentials | None:
+        if server not in self._known and self._callback is not None:
+            pair = await self._callback(server)
+            if pair is not None:
+                self._known[server] = pair
+        return self._known.get(server)
+
+    async def renew(self, server: ProxyServer) -> bool:
+        """After a 407: forget what was sent and ask again; False if nothing new came."""
+        self._known.pop(server, None)
+        return await self.get(server) is not None
+
+
+def close_quietly(writer: asyncio.StreamWriter) -> None:
+    transport = writer.transport
+    if not transport.is_closing():
+        transport.abort()
+
+
+async def _dial(host: str, port: int, tls: ssl.SSLContext | None, timeout: float,
+                label: str) -> Stream:
+    try:
+        async with asyncio.timeout(timeout):
+            return await asyncio.open_connection(
+                unbracketed(host), port, limit=READ_LIMIT, ssl=tls,
+                server_hostname=unbracketed(host) if tls is not None else None,
+            )
+    except (OSError, TimeoutError) as error:
+        raise RouteError(f"cannot connect to {label}: {error or 'timed out'}") from None
+
+
+async def open_proxy(server: ProxyServer, tls: ssl.SSLContext, timeout: float) -> Stream:
+    """A connection to an HTTP (or, over TLS, HTTPS) proxy."""
+    use_tls = tls if server.scheme is Scheme.HTTPS else None
+    return await _dial(server.host, server.port, use_tls, timeout, server.to_uri())
+
+
+async def _http_connect(
+    server: ProxyServer, host: str, port: int, auth: ProxyAuth, tls: ssl.SSLContext,
+    timeout: float,
+) -> Stream:
+    authority = f"{host}:{port}"
+    for attempt in (1, 2):
+        reader, writer = await open_proxy(server, tls, timeout)
+        headers = [("Host", authority), *auth.header(server)]
+        writer.write(serialize(f"CONNECT {authority} HTTP/1.1", headers))
+        try:
+            async with asyncio.timeout(timeout):
+                await writer.drain()
+                status, _ = parse_status(await reader.readuntil(b"\r\n\r\n"))
+        except (OSError, TimeoutError, HeadError, asyncio.IncompleteReadError,
+                asyncio.LimitOverrunError) as error:
+            close_quietly(writer)
+            raise RouteError(f"{server.to_uri()} failed during CONNECT: {error!r}") from None
+        if status == 200:
+            return reader, writer
+        close_quietly(writer)
+        if status == 407 and attempt == 1 and await auth.renew(server):
+            continue
+        raise RouteError(f"{server.to_uri()} answered CONNECT {authority} with {status}")
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _socks_connect(
+    server: ProxyServer, host: str, port: int, auth: ProxyAuth, timeout: float
+) -> Stream:
+    reader, writer = await _dial(server.host, server.port, None, timeout, server.to_uri())
+    try:
+        async with asyncio.timeout(timeout):
+            if server.scheme is Scheme.SOCKS4:
+                await socks4_connect(reader, writer, host, port)
+            else:
+                ask = (lambda: auth.get(server)) if auth.can_ask else None
+                await socks5_connect(reader, writer, host, port, ask)
+    except (OSError, TimeoutError, SocksError, asyncio.IncompleteReadError) as error:
+        close_quietly(writer)
+        raise RouteError(f"{server.to_uri()}: {error or 'timed out'}") from None
+    return reader, writer
+
+
+async def open_tunnel(
+    server: ProxyServer, host: str, port: int, auth: ProxyAuth, tls: ssl.SSLContext,
+    timeout: float,
+) -> Stream:
+    """A byte stream to ``host:port`` through ``server``; RouteError if it cannot be had."""
+    if server.scheme in (Scheme.HTTP, Scheme.HTTPS):
+        return await _http_connect(server, host, port, auth, tls, timeout)
+    if server.scheme in (Scheme.SOCKS4, Scheme.SOCKS5):
+        return await _socks_connect(server, host, port, auth, timeout)
+    return await _dial(host, port, None, timeout, f"{host}:{port}")
