@@ -239,3 +239,12 @@ def test_changed_reports_evicted_cookies(
 
 def test_flush_store_resolves_at_once_for_an_in_memory_session(run, unique: str) -> None:  # type: ignore[no-untyped-def]
     run(session.from_partition(unique).cookies.flush_store())
+
+
+def test_a_cookie_without_samesite_reads_as_unspecified(run, unique: str,
+                                                        http_server: HttpServer) -> None:
+    ses = session.from_partition(f"{unique}-nosamesite")
+    page = WebContents(ses)
+    run(page.load_url(http_server.url("/set-cookie?c=plain=1")))
+    cookies = run(ses.cookies.get(name="plain"))
+    assert [cookie.same_site for cookie in cookies] == ["unspecified"]

@@ -44,7 +44,8 @@ class Cookie:
             host_only=not domain.startswith("."), path=str(raw["path"]),
             secure=bool(raw.get("secure")), http_only=bool(raw.get("httpOnly")),
             session=session, expiration_date=None if session else float(raw["expires"]),
-            same_site=_SAME_SITE_FROM_CDP.get(str(raw.get("sameSite")), "unspecified"),
+            # CDP leaves sameSite out for an unspecified cookie (str(None) would read "None")
+            same_site=_SAME_SITE_FROM_CDP.get(raw.get("sameSite") or "", "unspecified"),
         )
 
     @classmethod
