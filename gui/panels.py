@@ -19,7 +19,7 @@ from PyQt6.QtWidgets import QWidget
 from core.session import Session
 from gui.state import PartitionEntry
 
-BUILTIN_MODULES = ("gui.panels_partition",)
+BUILTIN_MODULES = ("gui.panels_partition", "gui.panels_site_data")
 
 
 @runtime_checkable
