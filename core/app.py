@@ -6,21 +6,22 @@ Like Electron's ``app``, this module is also an event emitter (``app.on("session
 
 from __future__ import annotations
 
-import asyncio
 import ctypes
 import logging
 import os
 import sys
 from collections.abc import Coroutine, Iterable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import qasync
 from PyQt6.QtCore import QCoreApplication, QStandardPaths, Qt
 from PyQt6.QtWebEngineCore import QWebEngineUrlScheme
 from PyQt6.QtWidgets import QApplication
 
 from core.events import EventEmitter
+
+if TYPE_CHECKING:
+    import asyncio
 
 log = logging.getLogger("partita.app")
 
@@ -30,6 +31,7 @@ DATA_DIR_ENV = "PARTITA_DATA_DIR"
 ORIGINAL_XDG_ENV = "PARTITA_ORIGINAL_XDG_DATA_HOME"
 _FLAGS_ENV = "QTWEBENGINE_CHROMIUM_FLAGS"
 _CLONE_NEWUSER = 0x10000000
+_PROXY_FLAGS = ("--proxy-server", "--proxy-bypass-list", "--proxy-pac-url", "--no-proxy-server")
 
 T = TypeVar("T")
 
@@ -156,8 +158,43 @@ def _chromium_flags() -> None:
     os.environ[_FLAGS_ENV] = " ".join(flags)
 
 
+def _route_through_router() -> None:
+    """Every profile goes through the router, which applies each session's own network policy
+    (QtWebEngine has only one process-wide proxy). Without <-loopback>, Chromium would send
+    127.0.0.1 and localhost around it.
+
+    Chromium reads its flags when the first profile is created, not with the QApplication
+    (measured), so this may run after the window's first paint. The sandbox probe of
+    ``_chromium_flags`` must run before the router's thread exists.
+    """
+    # Imported here: the router and its asyncio server are not needed for the first frame.
+    from core.net import router_service
+
+    flags = os.environ.get(_FLAGS_ENV, "").split()
+    proxy_flags = [flag for flag in flags if flag.startswith(_PROXY_FLAGS)]
+    if proxy_flags:
+        log.warning("ignoring %s: proxies are set per partition (Session.set_proxy)",
+                    " ".join(proxy_flags))
+        flags = [flag for flag in flags if flag not in proxy_flags]
+    router = router_service.prepare()
+    wanted = [f"--proxy-server={router.proxy_url}", "--proxy-bypass-list=<-loopback>"]
+    flags.extend(flag for flag in wanted if flag not in flags)
+    os.environ[_FLAGS_ENV] = " ".join(flags)
+
+
 def create_application(argv: list[str] | None = None) -> QApplication:
     """Prepare QtWebEngine, create the QApplication and install the qasync loop. Idempotent."""
+    app = start_qt(argv)
+    finish_start_up()
+    return app
+
+
+def start_qt(argv: list[str] | None = None) -> QApplication:
+    """Partita addition: the first half of ``create_application``, for a window that paints
+    before the rest loads: the data folder, Chromium's flags, privileged schemes and the
+    QApplication. Call ``finish_start_up()`` before creating a session or running a coroutine.
+    Idempotent.
+    """
     if _state["app"] is not None:
         app: QApplication = _state["app"]
         return app
@@ -179,13 +216,28 @@ def create_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication(args)
     app.setApplicationName(APP_NAME)
     app.setDesktopFileName("partita")
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
     _state["app"] = app
-    _state["loop"] = loop
     log.info("data folder %s, Qt data location %s", root,
              QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
     return app
+
+
+def finish_start_up() -> None:
+    """Partita addition: the second half of ``create_application``: the router and the qasync
+    loop. Idempotent; ``start_qt()`` must have run."""
+    if _state["app"] is None:
+        raise RuntimeError("finish_start_up() needs start_qt() first")
+    if _state["loop"] is not None:
+        return
+    # Imported here: asyncio and qasync cost tens of milliseconds the first frame can do without.
+    import asyncio
+
+    import qasync
+
+    _route_through_router()
+    loop = qasync.QEventLoop(_state["app"])
+    asyncio.set_event_loop(loop)
+    _state["loop"] = loop
 
 
 def loop() -> asyncio.AbstractEventLoop:

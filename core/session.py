@@ -27,7 +27,9 @@ from core.downloads.manager import DownloadManager
 from core.errors import NotSupportedError
 from core.events import EventEmitter
 from core.headers import accept_language_header, check_header_value
+from core.net import router_service
 from core.net.cookies import Cookies
+from core.net.session_network import SessionNetwork
 from core.net.site_data import SiteData
 
 if TYPE_CHECKING:
@@ -76,6 +78,8 @@ class Session(EventEmitter):
         # Created now so that downloads restored from the last run are listed at once and
         # Chromium's download requests are answered from the first page on.
         self._downloads = DownloadManager(self)
+        self._network = SessionNetwork()
+        self.on_web_contents_created(self._network.adopt)
 
     # ----------------------------------------------------------------- identity and storage
     @property
@@ -118,6 +122,26 @@ class Session(EventEmitter):
 
     async def get_blob_data(self, identifier: str) -> bytes:
         return await self._site_data.get_blob_data(identifier)
+
+    # ----------------------------------------------------------------- proxy (core.net)
+    async def set_proxy(self, mode: str | None = None, pac_script: str | None = None,
+                        proxy_rules: str | None = None,
+                        proxy_bypass_rules: str | None = None) -> None:
+        await self._network.set_proxy(mode, pac_script, proxy_rules, proxy_bypass_rules)
+
+    async def resolve_proxy(self, url: str) -> str:
+        return await self._network.resolve_proxy(url)
+
+    async def force_reload_proxy_config(self) -> None:
+        await self._network.force_reload_proxy_config()
+
+    async def close_all_connections(self) -> None:
+        self._network.close_all_connections()
+
+    @property
+    def network(self) -> SessionNetwork:
+        """Partita addition: the router token and proxy configuration of this session."""
+        return self._network
 
     # ----------------------------------------------------------------- user agent
     def set_user_agent(self, user_agent: str, accept_languages: str | None = None) -> None:
@@ -247,6 +271,7 @@ class Session(EventEmitter):
         for contents in list(self._web_contents):
             contents.close()
         self._devtools.close()
+        self._network.close()
         profile, self._profile = self._profile, None  # type: ignore[assignment]
         if profile is not None:
             from PyQt6 import sip
@@ -351,6 +376,7 @@ def shutdown() -> None:
             session._shutdown()
         registry.clear()
     devtools.shutdown()
+    router_service.shutdown()
 
 
 def __getattr__(name: str) -> Session:

@@ -14,11 +14,24 @@ from PyQt6.QtWebEngineCore import QWebEngineLoadingInfo, QWebEnginePage
 
 from core import devtools, net_errors
 from core.errors import DESTROYED, JavaScriptError, NetError
+from core.net.http_head import NET_ERROR_HEADER
 from core.session import Session
 
 _ids = itertools.count(1)
 _Status = QWebEngineLoadingInfo.LoadStatus
 _Domain = QWebEngineLoadingInfo.ErrorDomain
+
+
+def _router_error(info: QWebEngineLoadingInfo) -> str | None:
+    """The error the router answered a plain-HTTP request with in place of a connection
+    error (an HTTP proxy can only answer with a response), or None."""
+    if info.errorDomain() != _Domain.HttpStatusCodeDomain:
+        return None
+    wanted = NET_ERROR_HEADER.lower()
+    for name, values in info.responseHeaders().items():
+        if name.data().decode("latin-1").lower() == wanted and values:
+            return values[0].data().decode("latin-1")
+    return None
 
 
 class WebContents:
@@ -65,20 +78,32 @@ class WebContents:
             await gate()
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
+        network = self._session.network
+
         def changed(info: QWebEngineLoadingInfo) -> None:
+            try:
+                settle(info)
+            except Exception as error:  # never leave load_url waiting on a broken slot
+                if not done.done():
+                    done.set_exception(error)
+
+        def settle(info: QWebEngineLoadingInfo) -> None:
             status = info.status()
             if done.done() or status == _Status.LoadStartedStatus:
                 return
-            if status == _Status.LoadSucceededStatus or (info.errorDomain() in (
+            routed = _router_error(info)
+            if routed is not None:
+                done.set_exception(NetError(routed, url, "reported by the router"))
+            elif status == _Status.LoadSucceededStatus or (info.errorDomain() in (
                 _Domain.HttpStatusCodeDomain, _Domain.NoErrorDomain,
             ) and status != _Status.LoadStoppedStatus):
                 done.set_result(None)
             elif status == _Status.LoadStoppedStatus:
                 done.set_exception(NetError(net_errors.name_for(-3), url, "load stopped"))
             else:
-                done.set_exception(
-                    NetError(net_errors.name_for(info.errorCode()), url, info.errorString())
-                )
+                code = network.real_error(info.url().toString(),
+                                          net_errors.name_for(info.errorCode()))
+                done.set_exception(NetError(code, url, info.errorString()))
 
         page.loadingChanged.connect(changed)
         try:

@@ -56,6 +56,9 @@ def test_every_hook_fires_in_order_for_a_page_load(run, unique: str,
     seen = _record_all(ses)
     wc = WebContents(ses)
     run(wc.load_url(http_server.url("/page?title=Hooks")))
+    # Network.loadingFinished may come after the page reports its load as finished.
+    run(_eventually(lambda: any(hook == "completed" for hook, _ in
+                                _for(seen, "/page?title=Hooks"))))
     page = _for(seen, "/page?title=Hooks")
     assert [hook for hook, _ in page] == [
         "before_request", "before_send_headers", "send_headers", "headers_received",

@@ -26,11 +26,19 @@ _REASONS = {
 
 
 class HeadError(Exception):
-    """A request the router refuses; ``status`` is the HTTP answer (0: just close)."""
+    """A request the router refuses; ``status`` is the HTTP answer (0: just close).
 
-    def __init__(self, status: int, message: str) -> None:
+    ``net_error`` is the Chromium error a direct connection would have given (for instance
+    ``net::ERR_CONNECTION_REFUSED``); the answer carries it in ``NET_ERROR_HEADER``.
+    """
+
+    def __init__(self, status: int, message: str, net_error: str | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.net_error = net_error
+
+
+NET_ERROR_HEADER = "X-Partita-Net-Error"
 
 
 @dataclass(frozen=True)

@@ -26,13 +26,16 @@ import contextlib
 import hmac
 import logging
 import secrets
+import socket
 import ssl
 import urllib.parse
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 from core.net.http_head import (
+    NET_ERROR_HEADER,
     Head,
     HeadError,
     answer,
@@ -79,11 +82,31 @@ def config_policy(config: ProxyConfig, credentials: CredentialsCallback | None =
     return Policy(resolve, credentials)
 
 
+class _Failures:
+    """The last error per request target: Chromium reports any failed CONNECT as
+    ``ERR_TUNNEL_CONNECTION_FAILED``, so the session asks here what really failed."""
+
+    LIMIT = 256
+
+    def __init__(self) -> None:
+        self._last: OrderedDict[str, str] = OrderedDict()
+
+    def record(self, target: str, net_error: str) -> None:
+        self._last[target] = net_error
+        self._last.move_to_end(target)
+        while len(self._last) > self.LIMIT:
+            self._last.popitem(last=False)
+
+    def get(self, target: str) -> str | None:
+        return self._last.get(target)
+
+
 @dataclass
 class _Session:
     policy: Policy
     auth: ProxyAuth
     writers: set[asyncio.StreamWriter] = field(default_factory=set)
+    failures: _Failures = field(default_factory=_Failures)
 
 
 async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -127,9 +150,14 @@ class Router:
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
 
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(
-            self._client, "127.0.0.1", 0, limit=self.max_head_bytes)
+    async def start(self, sock: socket.socket | None = None) -> None:
+        """Listen on ``sock`` (bound and listening already) or on a new ephemeral port."""
+        if sock is not None:
+            self._server = await asyncio.start_server(
+                self._client, sock=sock, limit=self.max_head_bytes)
+        else:
+            self._server = await asyncio.start_server(
+                self._client, "127.0.0.1", 0, limit=self.max_head_bytes)
 
     @property
     def port(self) -> int:
@@ -148,7 +176,8 @@ class Router:
             raise ValueError(f"invalid router token {token!r}: printable, non-empty, no ':'")
         old = self._sessions.get(token)
         self._sessions[token] = _Session(policy, ProxyAuth(policy.credentials),
-                                         old.writers if old else set())
+                                         old.writers if old else set(),
+                                         old.failures if old else _Failures())
 
     def unregister(self, token: str) -> None:
         self.close_all_connections(token)
@@ -159,6 +188,12 @@ class Router:
         if token not in self._sessions:
             raise KeyError(f"no session registered with token {token!r}")
         return token, self.secret
+
+    def last_failure(self, token: str, target: str) -> str | None:
+        """The Chromium error of the last failed request to ``target`` (``host:port`` for
+        CONNECT) by that session, if any."""
+        session = self._sessions.get(token)
+        return session.failures.get(target) if session else None
 
     def close_all_connections(self, token: str) -> int:
         """Close every connection (tunnels included) of that session; returns how many."""
@@ -196,6 +231,7 @@ class Router:
         assert task is not None
         self._tasks.add(task)
         session: _Session | None = None
+        head: Head | None = None
         try:
             head = parse_request(await read_head(reader, self.head_timeout))
             session = self._authenticate(head)
@@ -209,6 +245,10 @@ class Router:
             if error.status:
                 extra = [("Proxy-Authenticate", f'Basic realm="{REALM}"')] \
                     if error.status == 407 else []
+                if error.net_error:
+                    extra.append((NET_ERROR_HEADER, error.net_error))
+                    if session is not None and head is not None:
+                        session.failures.record(head.start[1], error.net_error)
                 with contextlib.suppress(OSError):
                     writer.write(answer(error.status, str(error), extra))
                     await writer.drain()
@@ -237,13 +277,15 @@ class Router:
         self, servers: Sequence[ProxyServer], open_one: Callable[[ProxyServer], Awaitable[_T]]
     ) -> _T:
         """Chromium's fail-over: the first entry of the list that connects."""
-        failures = []
+        failures: list[RouteError] = []
         for server in servers:
             try:
                 return await open_one(server)
             except RouteError as error:
-                failures.append(str(error))
-        raise HeadError(502, "no route: " + "; ".join(failures or ["empty proxy list"]))
+                failures.append(error)
+        code = failures[-1].net_error if failures else "net::ERR_EMPTY_PROXY_LIST"
+        reasons = "; ".join(str(failure) for failure in failures) or "empty proxy list"
+        raise HeadError(502, f"no route ({code}): {reasons}", code)
 
     async def _splice(self, client: Stream, upstream: Stream, both_ways: bool) -> None:
         for side in (client[1], upstream[1]):

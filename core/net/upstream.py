@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import errno
+import socket
 import ssl
 from collections.abc import Awaitable, Callable
 
@@ -29,7 +31,27 @@ READ_LIMIT = 1 << 20
 
 
 class RouteError(Exception):
-    """This entry of the proxy list cannot be used; the message says why."""
+    """This entry of the proxy list cannot be used; the message says why, and ``net_error``
+    names what Chromium reports for it."""
+
+    def __init__(self, message: str, net_error: str = "net::ERR_PROXY_CONNECTION_FAILED") -> None:
+        super().__init__(message)
+        self.net_error = net_error
+
+
+def origin_error(error: BaseException) -> str:
+    """Chromium's name for a failed direct connection (what a page would have seen)."""
+    if isinstance(error, socket.gaierror):
+        return "net::ERR_NAME_NOT_RESOLVED"
+    if isinstance(error, ConnectionRefusedError):
+        return "net::ERR_CONNECTION_REFUSED"
+    if isinstance(error, ConnectionResetError):
+        return "net::ERR_CONNECTION_RESET"
+    if isinstance(error, TimeoutError):
+        return "net::ERR_CONNECTION_TIMED_OUT"
+    if isinstance(error, OSError) and error.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+        return "net::ERR_ADDRESS_UNREACHABLE"
+    return "net::ERR_CONNECTION_FAILED"
 
 
 class ProxyAuth:
@@ -70,7 +92,7 @@ def close_quietly(writer: asyncio.StreamWriter) -> None:
 
 
 async def _dial(host: str, port: int, tls: ssl.SSLContext | None, timeout: float,
-                label: str) -> Stream:
+                label: str, *, origin: bool = False) -> Stream:
     try:
         async with asyncio.timeout(timeout):
             return await asyncio.open_connection(
@@ -78,7 +100,8 @@ async def _dial(host: str, port: int, tls: ssl.SSLContext | None, timeout: float
                 server_hostname=unbracketed(host) if tls is not None else None,
             )
     except (OSError, TimeoutError) as error:
-        raise RouteError(f"cannot connect to {label}: {error or 'timed out'}") from None
+        code = origin_error(error) if origin else "net::ERR_PROXY_CONNECTION_FAILED"
+        raise RouteError(f"cannot connect to {label}: {error or 'timed out'}", code) from None
 
 
 async def open_proxy(server: ProxyServer, tls: ssl.SSLContext, timeout: float) -> Stream:
@@ -139,4 +162,4 @@ async def open_tunnel(
         return await _http_connect(server, host, port, auth, tls, timeout)
     if server.scheme in (Scheme.SOCKS4, Scheme.SOCKS5):
         return await _socks_connect(server, host, port, auth, timeout)
-    return await _dial(host, port, None, timeout, f"{host}:{port}")
+    return await _dial(host, port, None, timeout, f"{host}:{port}", origin=True)
