@@ -98,6 +98,8 @@ def test_subresources_and_fetch_have_their_resource_types(run, unique: str,
     assert types == {"/resources": {"mainFrame"}, "/asset.css": {"stylesheet"},
                      "/asset.js": {"script"}, "/asset.gif": {"image"}, "/echo": {"xhr"}}
     for suffix in ("/asset.css", "/echo"):
+        run(_eventually(lambda suffix=suffix: any(
+            hook == "completed" for hook, _ in _for(seen, suffix))))
         hooks = [hook for hook, _ in _for(seen, suffix)]
         assert hooks[0] == "before_request" and hooks[-1] == "completed"
     referrer = _for(seen, "/asset.css")[0][1].referrer
@@ -204,6 +206,7 @@ def test_url_filters_and_removing_a_listener(run, unique: str,
                                  urls=[f"http://127.0.0.1:{http_server.port}/asset*"])
     wc = WebContents(ses)
     run(wc.load_url(http_server.url("/resources")))
+    run(_eventually(lambda: len(urls) >= 3))  # Network events may trail the load
     assert sorted(u.rsplit("/", 1)[1] for u in urls) == ["asset.css", "asset.gif", "asset.js"]
     bad = re.escape("Invalid url pattern nope: Missing scheme separator.")
     with pytest.raises(TypeError, match=bad):
