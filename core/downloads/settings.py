@@ -17,7 +17,9 @@ class DownloadSettings:
     retry_delay: float = 0.5  # seconds before the first retry; doubles each time, at most 30 s
     read_buffer: int = MIB  # bytes Qt may hold per connection (bounded: perf_baseline.md)
     progress_interval: float = 0.25  # seconds between "updated" events and database writes
-    sync: bool = True  # fdatasync the bytes before the database records them (power loss)
+    # fdatasync before the database records bytes: survives a power cut, not only a kill -9
+    # (engine.py, "Durability"); off: it costs about a third of a fast download's throughput.
+    sync: bool = False
     auto_resume: bool = False  # resume downloads restored from the last run by themselves
 
     def __post_init__(self) -> None:

@@ -1,8 +1,8 @@
 """Where downloads are remembered: one SQLite database per persistent session.
 
-The engine writes bytes first, flushes them, and only then records them here, so after a
-kill -9 the database never claims a byte the file lacks; on load each segment's count is
-further cut to what the ``.part`` file really holds. In-memory sessions keep nothing on disk.
+The engine writes bytes first and only then records them here (engine.py, "Durability"), so
+after a kill -9 the database never claims a byte the file lacks; on load each segment's count
+is further cut to what the ``.part`` file really holds. In-memory sessions keep nothing on disk.
 """
 
 from __future__ import annotations

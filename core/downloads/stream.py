@@ -12,11 +12,17 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from PyQt6.QtCore import QObject, QTimer, QUrl
-from PyQt6.QtNetwork import QNetworkAccessManager, QNetworkReply, QNetworkRequest
+from PyQt6.QtNetwork import (
+    QHttp1Configuration,
+    QNetworkAccessManager,
+    QNetworkReply,
+    QNetworkRequest,
+)
 
 from core.downloads.record import Segment
 
 _Attr = QNetworkRequest.Attribute
+_QT_DEFAULT_CONNECTIONS = 6
 
 
 class StreamOwner(Protocol):
@@ -27,8 +33,16 @@ class StreamOwner(Protocol):
     def stream_finished(self, stream: Stream) -> None: ...
 
 
-def build_request(url: str, headers: Mapping[str, str]) -> QNetworkRequest:
+def build_request(url: str, headers: Mapping[str, str], connections: int) -> QNetworkRequest:
+    """A GET for the engine; ``connections``: how many Qt may open to one host at once.
+
+    Qt's default is 6 per host, which would queue the 7th and 8th segment of a download
+    behind the others. Qt sizes a host's pool when its first connection opens.
+    """
     request = QNetworkRequest(QUrl(url))
+    pool = QHttp1Configuration()
+    pool.setNumberOfConnectionsPerHost(max(connections, _QT_DEFAULT_CONNECTIONS))
+    request.setHttp1Configuration(pool)
     # Redirects are followed by the engine, which records the URL chain and computes the
     # cookies for each new URL (Qt would carry our Cookie header to another host).
     request.setAttribute(_Attr.RedirectPolicyAttribute,
