@@ -80,6 +80,7 @@ class Session(EventEmitter):
         self._downloads = DownloadManager(self)
         self._network = SessionNetwork()
         self.on_web_contents_created(self._network.adopt)
+        self._downloads.nam.setProxyFactory(self._network.engine_proxies())
 
     # ----------------------------------------------------------------- identity and storage
     @property

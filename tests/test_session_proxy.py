@@ -85,3 +85,26 @@ def test_close_all_connections_resolves(run, unique: str, http_server: HttpServe
     run(ses.close_all_connections())
     run(wc.load_url(http_server.url("/page?again=1")))
     assert wc.page.title() == "Page"
+
+
+def test_our_downloads_follow_the_partitions_proxy(run, unique: str, tmp_path,
+                                                   http_server: HttpServer) -> None:
+    async def scenario() -> tuple[list[str], str]:
+        upstream = await UpstreamHttpProxy().start()
+        try:
+            ses = session.from_partition(unique)
+            ses.set_download_path(str(tmp_path))
+            await ses.set_proxy(proxy_rules=f"127.0.0.1:{upstream.port}",
+                                proxy_bypass_rules="<-loopback>")
+            item = ses.download_url(http_server.url("/page?download=1"))
+            assert item is not None
+            done: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+            item.once("done", lambda _event, state: done.set_result(state))
+            state = await asyncio.wait_for(done, 30)
+            return [target for _, target, _ in upstream.seen], state
+        finally:
+            await upstream.close()
+
+    targets, state = run(scenario())
+    assert state == "completed"
+    assert http_server.url("/page?download=1") in targets
