@@ -6,7 +6,6 @@ Like Electron's ``app``, this module is also an event emitter (``app.on("session
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
 import sys
@@ -15,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from PyQt6.QtCore import QCoreApplication, QStandardPaths, Qt
-from PyQt6.QtWebEngineCore import QWebEngineUrlScheme
 from PyQt6.QtWidgets import QApplication
 
 from core.events import EventEmitter
@@ -44,13 +42,14 @@ emit = _events.emit
 _state: dict[str, Any] = {"app": None, "loop": None, "data_dir": None}
 _privileged: list[tuple[str, dict[str, bool]]] = []
 
-# Electron's scheme privileges (snake_case) → QtWebEngine scheme flags.
-_PRIVILEGE_FLAGS: Mapping[str, QWebEngineUrlScheme.Flag] = {
-    "secure": QWebEngineUrlScheme.Flag.SecureScheme,
-    "bypass_csp": QWebEngineUrlScheme.Flag.ContentSecurityPolicyIgnored,
-    "allow_service_workers": QWebEngineUrlScheme.Flag.ServiceWorkersAllowed,
-    "support_fetch_api": QWebEngineUrlScheme.Flag.FetchApiAllowed,
-    "cors_enabled": QWebEngineUrlScheme.Flag.CorsEnabled,
+# Electron's scheme privileges (snake_case) → names of QtWebEngine scheme flags (looked up
+# when registering: see _register_with_qt).
+_PRIVILEGE_FLAGS: Mapping[str, str] = {
+    "secure": "SecureScheme",
+    "bypass_csp": "ContentSecurityPolicyIgnored",
+    "allow_service_workers": "ServiceWorkersAllowed",
+    "support_fetch_api": "FetchApiAllowed",
+    "cors_enabled": "CorsEnabled",
 }
 # "standard" chooses the URL syntax; "stream" has no flag because QtWebEngine reads every
 # custom-scheme reply from a QIODevice, so media can always play from one.
@@ -119,6 +118,12 @@ def privileged_schemes() -> dict[str, dict[str, bool]]:
 
 
 def _register_with_qt() -> None:
+    if not _privileged:
+        return
+    # Imported only for custom schemes: otherwise QtWebEngine's large library loads with the
+    # first profile, after the window's first frame (AA_ShareOpenGLContexts allows that).
+    from PyQt6.QtWebEngineCore import QWebEngineUrlScheme
+
     for scheme, privileges in _privileged:
         qt_scheme = QWebEngineUrlScheme(scheme.encode())
         if privileges.get("standard"):
@@ -126,9 +131,9 @@ def _register_with_qt() -> None:
         else:
             qt_scheme.setSyntax(QWebEngineUrlScheme.Syntax.Path)
         flags = QWebEngineUrlScheme.Flag(0)
-        for key, flag in _PRIVILEGE_FLAGS.items():
+        for key, name in _PRIVILEGE_FLAGS.items():
             if privileges.get(key):
-                flags |= flag
+                flags |= QWebEngineUrlScheme.Flag[name]
         qt_scheme.setFlags(flags)
         QWebEngineUrlScheme.registerScheme(qt_scheme)
 
@@ -142,6 +147,8 @@ def _sandbox_usable() -> bool:
         return False
     pid = os.fork()
     if pid == 0:  # pragma: no cover - child
+        import ctypes  # only the child needs it: the parent's start-up is spared the import
+
         ok = ctypes.CDLL(None, use_errno=True).unshare(_CLONE_NEWUSER) == 0
         os._exit(0 if ok else 1)
     return os.waitpid(pid, 0)[1] == 0
@@ -209,8 +216,8 @@ def start_qt(argv: list[str] | None = None) -> QApplication:
     _register_with_qt()
     QCoreApplication.setApplicationName(APP_NAME)
     QCoreApplication.setOrganizationName("")
-    # QtWebEngine needs shared GL contexts when the QApplication is created before
-    # QtWebEngineWidgets is imported (the GUI imports it later).
+    # QtWebEngine needs shared GL contexts when the QApplication is created before its
+    # libraries load (the GUI loads them after its first frame; measured offscreen and on X11).
     QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
     args = list(argv) if argv else [sys.argv[0] if sys.argv and sys.argv[0] else "partita"]
     app = QApplication(args)

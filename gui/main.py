@@ -8,14 +8,13 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Callable
 from typing import Any
 
-from PyQt6.QtCore import QCoreApplication, QEvent, QObject, QSocketNotifier, QTimer
+from PyQt6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QSocketNotifier, QTimer
 
-from core import app, cli, logs, session
+from core import app, cli, logs
 from core.single_instance import SingleInstance
-from gui import notifications, sessions
+from gui import downloads_notify, sessions
 from gui.main_window import MainWindow
 from gui.resources import apply_theme
 from gui.state import StateStore
@@ -24,29 +23,46 @@ from gui.tray import Tray
 log = logging.getLogger("partita.gui.main")
 
 FIRST_PAINT_ENV = "PARTITA_BENCH_FIRST_PAINT"
+"""Set, the app prints ``first-paint <time>`` when a widget first paints, then exits
+(bench/startup.py)."""
+# A window that is never exposed (started minimised, on another workspace) never paints.
+_FIRST_PAINT_TIMEOUT_MS = 2000
 
 
 class _FirstPaint(QObject):
-    """For bench/startup.py: print when any widget first paints, then quit."""
+    """Ends ``loop`` when any widget first paints (the paint itself completes first)."""
+
+    def __init__(self, loop: QEventLoop, report: bool) -> None:
+        super().__init__(loop)
+        self._loop = loop
+        self._report = report
 
     def eventFilter(self, watched: QObject | None, event: QEvent | None) -> bool:
         if event is not None and event.type() == QEvent.Type.Paint:
-            print(f"first-paint {time.time()}", flush=True)
-            app.loop().call_soon(app.loop().stop)
+            if self._report:
+                print(f"first-paint {time.time()}", flush=True)
             QCoreApplication.instance().removeEventFilter(self)  # type: ignore[union-attr]
+            self._loop.quit()
         return False
 
 
-class _AfterFirstPaint(QObject):
-    def __init__(self, parent: QObject, then: Callable[[], None]) -> None:
-        super().__init__(parent)
-        self._then = then
+def _wait_for_first_paint(report: bool) -> None:
+    """Run Qt's event loop until the shown window has painted its first frame.
 
-    def eventFilter(self, watched: QObject | None, event: QEvent | None) -> bool:
-        if event is not None and event.type() == QEvent.Type.Paint and watched is not None:
-            watched.removeEventFilter(self)
-            QTimer.singleShot(0, self._then)
-        return False
+    Input and socket events (clicks, a second launch's URL) wait in Qt's queue: they may
+    need sessions, which can exist only once ``main`` goes on.
+    """
+    application = QCoreApplication.instance()
+    assert application is not None  # app.start_qt() created it
+    loop = QEventLoop()
+    watcher = _FirstPaint(loop, report)
+    application.installEventFilter(watcher)
+    timeout = QTimer(loop, singleShot=True, interval=_FIRST_PAINT_TIMEOUT_MS)
+    timeout.timeout.connect(loop.quit)
+    timeout.start()
+    loop.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents
+              | QEventLoop.ProcessEventsFlag.ExcludeSocketNotifiers)
+    application.removeEventFilter(watcher)
 
 
 def _quit_on_signals(parent: QObject) -> None:
@@ -97,7 +113,10 @@ def main(argv: list[str] | None = None) -> int:
         from gui.selftest import run_self_test
 
         return run_self_test(options.data_dir)
-    application = app.create_application(argv[:1])
+    # The frame first: start_qt() leaves the router and the asyncio loop for later, and the
+    # window is built without panels and partitions. The rest loads once the window has
+    # painted, so the user sees it without waiting for Chromium or the panels.
+    application = app.start_qt(argv[:1])
     guard = SingleInstance(app.data_dir())
     if not guard.claim():
         # Another window serves this data folder: hand it the URL and leave.
@@ -108,24 +127,33 @@ def main(argv: list[str] | None = None) -> int:
     # Data of partitions removed in an earlier run whose exit did not get to delete it;
     # no session exists yet, so nothing holds those folders open.
     sessions.delete_pending(store)
-    tray: Tray | None = None
-    notifications.watch(lambda title, text: tray.notify(title, text) if tray else None)
     window = MainWindow(store, restore=False)
+    window.show()
+    _wait_for_first_paint(report=bool(os.environ.get(FIRST_PAINT_ENV)))
+    if os.environ.get(FIRST_PAINT_ENV):
+        guard.close()
+        return 0
+    return _run(window, guard, store, options.handoff())
+
+
+def _run(window: MainWindow, guard: SingleInstance, store: StateStore,
+         handoff: dict[str, Any]) -> int:
+    """After the first frame: the loop, the panels and partitions, then the app until it quits."""
+    # Imported here, like everything that creates sessions: not needed for the first frame.
+    from core import session
+    from gui.panels_downloads import DownloadsPanel
+
+    app.finish_start_up()
+    # Until now a signal ended the process at once, which is right: no session existed yet.
     _quit_on_signals(window)
     tray = Tray(window)
+    window.restore()
+    downloads = window.panel("downloads")
+    assert isinstance(downloads, DownloadsPanel)
+    downloads_notify.connect_tray(downloads.finished, tray)
+    if handoff.get("url") or handoff.get("partition"):
+        _open(window, handoff)
     guard.message_received.connect(lambda message: _open(window, message))
-    if os.environ.get(FIRST_PAINT_ENV):
-        application.installEventFilter(_FirstPaint(window))
-
-    def restore() -> None:
-        window.restore()
-        if options.url or options.partition:
-            _open(window, options.handoff())
-
-    # The frame first: partitions (and with the first profile, Chromium) start once the
-    # window has painted, so the user sees the window without waiting for them.
-    window.installEventFilter(_AfterFirstPaint(window, restore))
-    window.show()
     # qasync's run_forever is app.exec() with asyncio told that its loop runs, so the
     # coroutines the widgets start (cache size, clearing) can await. It returns exec()'s
     # exit code (typeshed says None).

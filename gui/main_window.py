@@ -4,20 +4,32 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QCloseEvent, QKeySequence
-from PyQt6.QtWidgets import QDockWidget, QMainWindow, QSplitter, QStackedWidget, QWidget
+from PyQt6.QtWidgets import (
+    QDockWidget,
+    QMainWindow,
+    QMenu,
+    QSplitter,
+    QStackedWidget,
+    QWidget,
+)
 
 from core import partitions
-from core.session import Session
 from gui import panels, sessions, window_actions
 from gui.address import DEFAULT_SEARCH_TEMPLATE
 from gui.dialogs import AddPartitionDialog, ColourDialog, RemovePartitionDialog, rename_dialog
-from gui.partition_browser import PartitionBrowser
 from gui.sidebar import Sidebar
 from gui.state import Deletion, Kind, PartitionEntry, StateStore
-from gui.tab import Tab
+
+if TYPE_CHECKING:
+    # Browsers, tabs and sessions come after the first frame: their modules (QtWebEngine's
+    # widgets, core.session with its downloads and network) are imported when first needed.
+    from core.session import Session
+    from gui.partition_browser import PartitionBrowser
+    from gui.tab import Tab
 
 log = logging.getLogger("partita.gui.window")
 
@@ -34,6 +46,7 @@ class MainWindow(QMainWindow):
         self.browsers: dict[tuple[Kind, str], PartitionBrowser] = {}
         self.dialog: QWidget | None = None
         """The dialog the window opened last (dialogs never block; tests reach them here)."""
+        self._panel_specs = panel_specs
 
         self.sidebar = Sidebar()
         self.sidebar.selected.connect(self._select)
@@ -54,17 +67,10 @@ class MainWindow(QMainWindow):
         assert menu_bar is not None  # QMainWindow creates its menu bar on demand
         self.actions_by_id = window_actions.install(self, menu_bar)
         self.docks: dict[str, QDockWidget] = {}
-        view = menu_bar.addMenu("&View")
-        assert view is not None
-        for spec in panel_specs if panel_specs is not None else panels.registered():
-            dock = self._add_dock(spec)
-            toggle = dock.toggleViewAction()
-            assert toggle is not None
-            if spec.shortcut:
-                toggle.setShortcut(QKeySequence(spec.shortcut))
-            view.addAction(toggle)
-        self.resizeDocks(list(self.docks.values()), [300] * len(self.docks),
-                         Qt.Orientation.Horizontal)
+        view_menu = menu_bar.addMenu("&View")
+        assert view_menu is not None
+        self.view_menu: QMenu = view_menu
+        """Lists the panels once ``restore()`` has added them."""
         help_menu = menu_bar.addMenu("&Help")
         assert help_menu is not None
         about = help_menu.addAction("&About Partita")
@@ -82,11 +88,21 @@ class MainWindow(QMainWindow):
         show_about(self)
 
     def restore(self) -> None:
-        """Open the partition selected last time, with its tabs.
+        """Add the panel docks and open the partition selected last time, with its tabs.
 
-        The app calls this after the window's first paint (``restore=False``): creating the
-        first profile starts Chromium, which need not delay the window.
+        Called once. The app calls it after the window's first paint (``restore=False``): the
+        panels' modules and the first profile (which starts Chromium) need not delay the window.
         """
+        specs = self._panel_specs if self._panel_specs is not None else panels.registered()
+        for spec in specs:
+            dock = self._add_dock(spec)
+            toggle = dock.toggleViewAction()
+            assert toggle is not None
+            if spec.shortcut:
+                toggle.setShortcut(QKeySequence(spec.shortcut))
+            self.view_menu.addAction(toggle)
+        self.resizeDocks(list(self.docks.values()), [300] * len(self.docks),
+                         Qt.Orientation.Horizontal)
         start = self.store.find(self.store.selected) if self.store.selected else None
         self._select((start or self.store.partitions[0]).key)
 
@@ -104,12 +120,13 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- what is shown
     def current_entry(self) -> PartitionEntry | None:
-        widget = self.stack.currentWidget()
-        return widget.entry if isinstance(widget, PartitionBrowser) else None
+        browser = self.current_browser()
+        return browser.entry if browser is not None else None
 
     def current_browser(self) -> PartitionBrowser | None:
+        # The stack holds only browsers of self.browsers (no isinstance: see the imports).
         widget = self.stack.currentWidget()
-        return widget if isinstance(widget, PartitionBrowser) else None
+        return next((browser for browser in self.browsers.values() if browser is widget), None)
 
     def current_tab(self) -> Tab | None:
         browser = self.current_browser()
@@ -124,6 +141,8 @@ class MainWindow(QMainWindow):
         """A partition's browser, created (with its session and tabs) when first shown."""
         browser = self.browsers.get(entry.key)
         if browser is None:
+            from gui.partition_browser import PartitionBrowser
+
             browser = PartitionBrowser(entry, sessions.session_for(entry), self.search_template)
             browser.changed.connect(self.store.save)
             browser.current_changed.connect(self._sync_actions)

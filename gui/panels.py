@@ -11,15 +11,18 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QWidget
 
-from core.session import Session
 from gui.state import PartitionEntry
 
-BUILTIN_MODULES = ("gui.panels_partition", "gui.panels_site_data")
+if TYPE_CHECKING:
+    # The window imports this module before its first frame; sessions come after it.
+    from core.session import Session
+
+BUILTIN_MODULES = ("gui.panels_partition", "gui.panels_site_data", "gui.panels_downloads")
 
 
 @runtime_checkable

@@ -6,16 +6,22 @@ import logging
 import os
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from core import app, partitions, session
+from core import app, partitions
 from core.partitions import PERSIST_PREFIX
-from core.session import Session
 from gui.state import Deletion, Kind, PartitionEntry, StateStore
+
+if TYPE_CHECKING:
+    from core.session import Session
 
 log = logging.getLogger("partita.gui.sessions")
 
 
 def session_for(entry: PartitionEntry) -> Session:
+    # Imported here: core.session (downloads, network, DevTools) loads after the first frame.
+    from core import session
+
     if entry.kind is Kind.FOLDER:
         return session.from_path(entry.name)
     return session.from_partition(entry.name)

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PyQt6.QtGui import QAction, QKeySequence
-from PyQt6.QtWebEngineCore import QWebEnginePage
 from PyQt6.QtWidgets import QMenu, QMenuBar
 
 from gui.resources import icon
@@ -15,8 +14,6 @@ from gui.state import Kind
 
 if TYPE_CHECKING:
     from gui.main_window import MainWindow
-
-_Web = QWebEnginePage.WebAction
 
 
 @dataclass(frozen=True)
@@ -28,11 +25,17 @@ class _Spec:
     icon: str | None = None
 
 
-def _on_tab(action: QWebEnginePage.WebAction) -> Callable[[MainWindow], None]:
+def _on_tab(action: str) -> Callable[[MainWindow], None]:
+    """Triggers the ``QWebEnginePage.WebAction`` named ``action`` on the current tab."""
+
     def run(window: MainWindow) -> None:
         tab = window.current_tab()
         if tab is not None:
-            tab.trigger(action)
+            # Imported here: the menus exist before QtWebEngine loads (after the first frame);
+            # a tab means it has.
+            from PyQt6.QtWebEngineCore import QWebEnginePage
+
+            tab.trigger(QWebEnginePage.WebAction[action])
     return run
 
 
@@ -76,10 +79,10 @@ MENUS: dict[str, tuple[_Spec | None, ...]] = {
         _Spec("quit", "Quit", ("Ctrl+Q",), lambda window: window.close()),
     ),
     "&Go": (
-        _Spec("back", "Back", ("Alt+Left",), _on_tab(_Web.Back), "back"),
-        _Spec("forward", "Forward", ("Alt+Right",), _on_tab(_Web.Forward), "forward"),
-        _Spec("reload", "Reload", ("F5", "Ctrl+R"), _on_tab(_Web.Reload), "reload"),
-        _Spec("stop", "Stop", ("Esc",), _on_tab(_Web.Stop), "stop"),
+        _Spec("back", "Back", ("Alt+Left",), _on_tab("Back"), "back"),
+        _Spec("forward", "Forward", ("Alt+Right",), _on_tab("Forward"), "forward"),
+        _Spec("reload", "Reload", ("F5", "Ctrl+R"), _on_tab("Reload"), "reload"),
+        _Spec("stop", "Stop", ("Esc",), _on_tab("Stop"), "stop"),
         None,
         _Spec("focus-address", "Focus address bar", ("Ctrl+L",), _focus_address),
         _Spec("next-tab", "Next tab", ("Ctrl+Tab",), _on_browser(lambda b: b.step(1))),
