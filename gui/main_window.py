@@ -14,6 +14,7 @@ from PyQt6.QtWidgets import (
     QMenu,
     QSplitter,
     QStackedWidget,
+    QTabWidget,
     QWidget,
 )
 
@@ -101,10 +102,23 @@ class MainWindow(QMainWindow):
             if spec.shortcut:
                 toggle.setShortcut(QKeySequence(spec.shortcut))
             self.view_menu.addAction(toggle)
-        self.resizeDocks(list(self.docks.values()), [300] * len(self.docks),
-                         Qt.Orientation.Horizontal)
+        self._tabify_docks()
         start = self.store.find(self.store.selected) if self.store.selected else None
         self._select((start or self.store.partitions[0]).key)
+
+    def _tabify_docks(self) -> None:
+        """Panels sharing a side become tabs of one dock (stacked, each got too little room)."""
+        self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
+        first_by_area: dict[Qt.DockWidgetArea, QDockWidget] = {}
+        for dock in self.docks.values():
+            area = self.dockWidgetArea(dock)
+            first = first_by_area.setdefault(area, dock)
+            if first is not dock:
+                self.tabifyDockWidget(first, dock)
+        for dock in first_by_area.values():
+            dock.raise_()
+        self.resizeDocks(list(first_by_area.values()), [340] * len(first_by_area),
+                         Qt.Orientation.Horizontal)
 
     def _add_dock(self, spec: panels.PanelSpec) -> QDockWidget:
         widget = spec.factory()
