@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QWidget
+from PyQt6.QtWidgets import QLabel, QWidget
 
 from gui.state import PartitionEntry
 
@@ -56,3 +56,15 @@ def registered() -> list[PanelSpec]:
     for module in BUILTIN_MODULES:
         importlib.import_module(module)
     return list(_specs.values())
+
+
+class ErrorLabel(QLabel):
+    """The line where a panel says what went wrong; hidden while there is nothing to say."""
+
+    def __init__(self) -> None:
+        super().__init__(objectName="PanelError", wordWrap=True)
+        self.hide()
+
+    def show_error(self, text: str | None) -> None:
+        self.setText(text or "")
+        self.setVisible(text is not None)

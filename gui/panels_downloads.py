@@ -98,7 +98,8 @@ class DownloadsPanel(QWidget):
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.download_actions = DownloadActions(self, self.view, self._show_error)
+        self.error_label = panels.ErrorLabel()
+        self.download_actions = DownloadActions(self, self.view, self.error_label.show_error)
         self.view.doubleClicked.connect(self.download_actions.by_id["open"].trigger)
         self.toolbar = QToolBar()
         self._fill_toolbar_and_menu()
@@ -108,8 +109,6 @@ class DownloadsPanel(QWidget):
         self.paste_action.triggered.connect(self.paste)
         self.addAction(self.paste_action)
         self.summary_label = QLabel(objectName="PanelHint")
-        self.error_label = QLabel(objectName="PanelError", wordWrap=True)
-        self.error_label.hide()
         self._layout()
 
         selection = self.view.selectionModel()
@@ -150,7 +149,7 @@ class DownloadsPanel(QWidget):
     def bind(self, session: Session, entry: PartitionEntry) -> None:
         self.model.bind(session, entry.label)
         self.notifier.watch(session)
-        self._show_error(None)
+        self.error_label.show_error(None)
 
     # ----------------------------------------------------------------- actions.Host
     def selected_rows(self) -> list[Row]:
@@ -185,17 +184,17 @@ class DownloadsPanel(QWidget):
                 raise ValueError("no partition is selected")
             urls = parse_addresses(text)
         except ValueError as error:
-            self._show_error(f"Not added: {error}")
+            self.error_label.show_error(f"Not added: {error}")
             return False
         for url in urls:
             try:
                 item = session.download_url(url)
             except (TypeError, ValueError) as error:
-                self._show_error(f"Not added: {error}")
+                self.error_label.show_error(f"Not added: {error}")
                 return False
             if item is not None:
                 self._show_new(item)
-        self._show_error(None)
+        self.error_label.show_error(None)
         return True
 
     def _show_new(self, item: DownloadItem) -> None:
@@ -242,9 +241,6 @@ class DownloadsPanel(QWidget):
                 parts.append(f"{count:,} {word}")
         self.summary_label.setText(" · ".join(parts) or "No downloads")
 
-    def _show_error(self, text: str | None) -> None:
-        self.error_label.setText(text or "")
-        self.error_label.setVisible(text is not None)
 
 
 panels.register(panels.PanelSpec(

@@ -57,8 +57,7 @@ class PartitionPanel(QWidget):
         self.user_agent_edit.returnPressed.connect(self.apply_user_agent)
         self.apply_button = QPushButton("Apply")
         self.apply_button.clicked.connect(self.apply_user_agent)
-        self.error_label = QLabel(objectName="PanelError", wordWrap=True)
-        self.error_label.hide()
+        self.error_label = panels.ErrorLabel()
 
         cache_row = QHBoxLayout()
         cache_row.addWidget(self.cache_label, 1)
@@ -90,7 +89,7 @@ class PartitionPanel(QWidget):
         self.storage_label.setText(session.storage_path or "in memory")
         self.user_agent_edit.setText(session.get_user_agent())
         self.user_agent_edit.setCursorPosition(0)
-        self._show_error(None)
+        self.error_label.show_error(None)
         self.refresh_cache_size()
 
     # ----------------------------------------------------------------- cache
@@ -137,7 +136,7 @@ class PartitionPanel(QWidget):
             self.cache_label.setToolTip(str(error))
         else:
             self.cache_label.setText("unknown")
-            self._show_error(f"Cache: {error}")
+            self.error_label.show_error(f"Cache: {error}")
 
     # ----------------------------------------------------------------- user agent
     def apply_user_agent(self) -> None:
@@ -146,13 +145,10 @@ class PartitionPanel(QWidget):
         try:
             self._session.set_user_agent(self.user_agent_edit.text())
         except (TypeError, ValueError) as error:
-            self._show_error(f"User agent not changed: {error}")
+            self.error_label.show_error(f"User agent not changed: {error}")
             return
-        self._show_error(None)
+        self.error_label.show_error(None)
 
-    def _show_error(self, text: str | None) -> None:
-        self.error_label.setText(text or "")
-        self.error_label.setVisible(text is not None)
 
 
 panels.register(panels.PanelSpec(

@@ -110,8 +110,7 @@ class SiteDataPanel(QWidget):
         self.storage_list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.storage_list.itemSelectionChanged.connect(self._origin_selected)
         self.storage_hint = QLabel(objectName="PanelHint", wordWrap=True)
-        self.error_label = QLabel(objectName="PanelError", wordWrap=True)
-        self.error_label.hide()
+        self.error_label = panels.ErrorLabel()
         self.clear_browsing_button = QPushButton("Clear browsing data…")
         self.clear_browsing_button.clicked.connect(self.show_clear_dialog)
         self._layout()
@@ -162,7 +161,7 @@ class SiteDataPanel(QWidget):
         self.cookies, self.usage, self.loaded = [], [], False
         self._show_cookies()
         self._show_usage()
-        self._show_error(None)
+        self.error_label.show_error(None)
         self.refresh()
 
     def showEvent(self, event: QShowEvent | None) -> None:
@@ -181,10 +180,11 @@ class SiteDataPanel(QWidget):
         def current(apply: Any) -> Any:
             return lambda value: apply(value) if generation == self._generation else None
 
+        show = self.error_label.show_error
         aio.spawn(self, session.cookies.all(), current(self._listed),
-                  current(lambda error: self._show_error(f"Cannot list cookies: {error}")))
+                  current(lambda error: show(f"Cannot list cookies: {error}")))
         aio.spawn(self, storage.measure(session), current(self._measured),
-                  current(lambda error: self._show_error(f"Cannot measure storage: {error}")))
+                  current(lambda error: show(f"Cannot measure storage: {error}")))
 
     # ----------------------------------------------------------------- cookies
     def _listed(self, jar: list[Cookie]) -> None:
@@ -273,7 +273,7 @@ class SiteDataPanel(QWidget):
 
     def _run(self, failure: str, job: Coroutine[Any, Any, None]) -> None:
         self._busy = True
-        self._show_error(None)
+        self.error_label.show_error(None)
         self._sync_buttons()
 
         def finished() -> None:
@@ -283,7 +283,7 @@ class SiteDataPanel(QWidget):
 
         def failed(error: Exception) -> None:
             finished()
-            self._show_error(f"{failure}: {error}")
+            self.error_label.show_error(f"{failure}: {error}")
 
         aio.spawn(self, job, lambda _: finished(), failed)
 
@@ -303,9 +303,6 @@ class SiteDataPanel(QWidget):
         if self.dialog is dialog:
             self.dialog = None
 
-    def _show_error(self, text: str | None) -> None:
-        self.error_label.setText(text or "")
-        self.error_label.setVisible(text is not None)
 
 
 async def _clear_site(session: Session, site: str) -> None:
