@@ -268,13 +268,15 @@ class PageInterception:
             if "responseStatusCode" in params or "responseErrorReason" in params:
                 await self._response_stage(cdp, fetch_id, params, trace)
             else:
-                await self._request_stage(cdp, fetch_id, request, trace)
+                await self._request_stage(cdp, fetch_id, request, trace,
+                                          params.get("networkId"))
         except (devtools.CdpError, RuntimeError) as exc:
             # The page went away or the request was cancelled while a listener thought.
             log.debug("paused request %s ended: %s", request["url"], exc)
 
     async def _request_stage(self, cdp: devtools.CdpSession, fetch_id: str,
-                             request: dict[str, Any], trace: Any) -> None:
+                             request: dict[str, Any], trace: Any,
+                             network_id: str | None = None) -> None:
         url = request["url"]
         decision: Decision = await trace.before_request()
         if decision.cancel:
@@ -301,7 +303,8 @@ class PageInterception:
         if self._owner.protocol.intercepts(scheme):
             await self._fulfill(cdp, fetch_id, scheme, ProtocolRequest(
                 url=url, method=request.get("method", "GET"), headers=headers,
-                body=_body(request), referrer=headers.get("Referer", ""),
+                body=await _full_body(cdp, request, network_id),
+                referrer=headers.get("Referer", ""),
             ))
             return
         continued: dict[str, Any] = {"requestId": fetch_id}
@@ -359,6 +362,21 @@ def _body(request: dict[str, Any]) -> bytes | None:
         return b"".join(base64.b64decode(entry.get("bytes", "")) for entry in entries)
     data = request.get("postData")
     return data.encode() if isinstance(data, str) else None
+
+
+async def _full_body(cdp: devtools.CdpSession, request: dict[str, Any],
+                     network_id: str | None) -> bytes | None:
+    """The request body; Fetch.requestPaused leaves it out when Chromium has not read it
+    into the request yet (seen for fetch() POSTs under load), so ask the Network domain."""
+    body = _body(request)
+    if body is not None or not request.get("hasPostData") or not network_id:
+        return body
+    try:
+        answer = await cdp.send("Network.getRequestPostData", {"requestId": network_id})
+    except devtools.CdpError:
+        return None
+    data = str(answer.get("postData", ""))
+    return base64.b64decode(data) if answer.get("base64Encoded") else data.encode()
 
 
 def _upload_data(request: dict[str, Any]) -> list[UploadData] | None:
