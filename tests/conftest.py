@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import tempfile
@@ -54,6 +55,15 @@ def no_qt_warnings() -> Iterator[None]:
     ]
     if bad:
         pytest.fail("Qt warnings during the test:\n" + "\n".join(bad))
+
+
+@pytest.fixture(autouse=True)
+def keep_the_qt_loop_current() -> Iterator[None]:
+    """asyncio.run() (the router's own tests) leaves the thread with no current loop; the
+    Qt loop must stay current for what core schedules from Qt callbacks between tests."""
+    yield
+    if app._state["loop"] is not None:
+        asyncio.set_event_loop(app.loop())
 
 
 @pytest.fixture(scope="session")

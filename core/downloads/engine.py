@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from PyQt6.QtCore import QTimer
 from PyQt6.QtNetwork import QNetworkAccessManager, QNetworkReply
 
+from core import app
 from core.downloads import files, http, names
 from core.downloads.answers import AnswerHandling
 from core.downloads.files import DiskError
@@ -147,7 +148,7 @@ class HttpDownload(AnswerHandling):
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         # The loop keeps only weak references to tasks: hold each until it ends.
-        task = asyncio.ensure_future(work)
+        task = asyncio.ensure_future(work, loop=app.loop())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

@@ -29,7 +29,7 @@ import re
 import weakref
 from typing import TYPE_CHECKING, Any
 
-from core import devtools
+from core import app, devtools
 from core.net.protocol import HandlerFailed, Protocol, ProtocolRequest
 from core.net.request_details import Decision, UploadData
 from core.net.web_request import WebRequest
@@ -138,7 +138,7 @@ class PageInterception:
         self._spawn(self.ready())
 
     def _spawn(self, coro: Any) -> None:
-        task = asyncio.ensure_future(coro)
+        task = asyncio.ensure_future(coro, loop=app.loop())
         self._tasks.add(task)
         task.add_done_callback(self._finished)
 

@@ -21,6 +21,7 @@ from PyQt6 import sip
 from PyQt6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QUrl
 from PyQt6.QtWebEngineCore import QWebEngineUrlRequestJob, QWebEngineUrlSchemeHandler
 
+from core import app
 from core.net.response import Response
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ class SchemeHandler(QWebEngineUrlSchemeHandler):
     def requestStarted(self, job: QWebEngineUrlRequestJob | None) -> None:
         if job is None:
             return
-        task = asyncio.ensure_future(self._serve(job, _request_of(job)))
+        task = asyncio.ensure_future(self._serve(job, _request_of(job)), loop=app.loop())
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 

@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from core import app
 from core.net import match_patterns
 from core.net.request_details import Decision, RequestDetails, UploadData, decision_from
 
@@ -130,7 +131,7 @@ class WebRequest:
         try:
             result = registration.listener(details)
             if inspect.isawaitable(result):
-                asyncio.ensure_future(result).add_done_callback(_report_task)
+                asyncio.ensure_future(result, loop=app.loop()).add_done_callback(_report_task)
         except Exception as exc:
             _report(exc)
 
@@ -155,7 +156,7 @@ class WebRequest:
         try:
             result = registration.listener(details, callback)
             if inspect.isawaitable(result):
-                task = asyncio.ensure_future(result)
+                task = asyncio.ensure_future(result, loop=app.loop())
                 task.add_done_callback(
                     lambda done: failed(done.exception())  # type: ignore[arg-type]
                     if not done.cancelled() and done.exception() else None
