@@ -14,7 +14,7 @@ from PyQt6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QSocketN
 
 from core import app, cli, logs
 from core.single_instance import SingleInstance
-from gui import downloads_notify, sessions
+from gui import sessions
 from gui.main_window import MainWindow
 from gui.resources import apply_theme
 from gui.state import StateStore
@@ -141,6 +141,7 @@ def _run(window: MainWindow, guard: SingleInstance, store: StateStore,
     """After the first frame: the loop, the panels and partitions, then the app until it quits."""
     # Imported here, like everything that creates sessions: not needed for the first frame.
     from core import session
+    from gui import downloads_notify
     from gui.panels_downloads import DownloadsPanel
 
     app.finish_start_up()
