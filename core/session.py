@@ -23,6 +23,7 @@ from PyQt6.QtCore import QCoreApplication
 from PyQt6.QtWebEngineCore import QWebEngineProfile
 
 from core import app, devtools, partitions, preloads
+from core.partition_settings import PartitionSettings
 from core.downloads.manager import DownloadManager
 from core.errors import NotSupportedError
 from core.events import EventEmitter
@@ -70,6 +71,8 @@ class Session(EventEmitter):
         self._preloads: list[str] = []
         self._web_contents: weakref.WeakSet[WebContents] = weakref.WeakSet()
         self._download_path = profile.downloadPath()
+        # Before anything that restores its state from the partition's settings.
+        self._settings = PartitionSettings(storage)
         self._devtools = devtools.ProfileChannel(profile)
         self._cookies = Cookies(profile, self._devtools, storage)
         self._site_data = SiteData(self._devtools, self._cookies, storage, self.clear_cache)
@@ -97,6 +100,11 @@ class Session(EventEmitter):
 
     def get_storage_path(self) -> str | None:
         return self.storage_path
+
+    @property
+    def settings(self) -> PartitionSettings:
+        """This partition's own settings (on disk for persistent partitions only)."""
+        return self._settings
 
     @property
     def devtools(self) -> devtools.ProfileChannel:
@@ -273,6 +281,7 @@ class Session(EventEmitter):
             contents.close()
         self._devtools.close()
         self._network.close()
+        self._settings.close()
         profile, self._profile = self._profile, None  # type: ignore[assignment]
         if profile is not None:
             from PyQt6 import sip
