@@ -23,7 +23,6 @@ from PyQt6.QtCore import QCoreApplication
 from PyQt6.QtWebEngineCore import QWebEngineProfile
 
 from core import app, devtools, partitions, preloads
-from core.partition_settings import PartitionSettings
 from core.downloads.manager import DownloadManager
 from core.errors import NotSupportedError
 from core.events import EventEmitter
@@ -32,6 +31,7 @@ from core.net import router_service
 from core.net.cookies import Cookies
 from core.net.session_network import SessionNetwork
 from core.net.site_data import SiteData
+from core.partition_settings import PartitionSettings
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
