@@ -6,8 +6,9 @@ cancelled) and 100 real HTTP downloads from a rate-limited local server (in a ch
 so its threads do not share our interpreter), each reporting progress four times a second.
 The panel (offscreen, shown at 480x900, the active rows on screen) is bound to that session.
 
-Our download engine runs on the GUI thread too (about 2,000 socket reads a second here: the
-server sends each download in 20 slices a second), so the run measures both cases for
+Our download engine runs on the GUI thread too (the server sends each download in 20 slices a
+second: 2,000 readyRead wake-ups a second, read in batches, core/downloads/stream.py), so the
+run measures both cases for
 ``--seconds`` each, alternating in ``--rounds`` slices: the downloads with the panel hidden and
 bound to an empty partition, and with the panel shown and bound to the busy one. It prints the
 main thread's CPU (``time.thread_time()`` over wall time) for both, and their difference, the

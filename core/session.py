@@ -75,7 +75,8 @@ class Session(EventEmitter):
         self._settings = PartitionSettings(storage)
         self._devtools = devtools.ProfileChannel(profile)
         self._cookies = Cookies(profile, self._devtools, storage)
-        self._site_data = SiteData(self._devtools, self._cookies, storage, self.clear_cache)
+        self._site_data = SiteData(self._devtools, self._cookies, storage, self.clear_cache,
+                                   lambda wanted: self._downloads.remove_by_url(wanted))
         self._web_contents_hooks: list[Callable[[WebContents], None]] = []
         self._interception: Interception | None = None
         # Created now so that downloads restored from the last run are listed at once and
@@ -204,6 +205,29 @@ class Session(EventEmitter):
     def get_downloads(self) -> list[DownloadItem]:
         """Partita addition: every download this session knows, oldest first."""
         return self._downloads.get_downloads()
+
+    def remove_download(self, item: DownloadItem) -> None:
+        """Partita addition: forget a download that is not in progress, for good (its record
+        leaves the partition's store; a completed file stays, an interrupted download's
+        partial bytes go). The item is destroyed; ValueError for one in progress."""
+        self._downloads.remove([item])
+
+    def restart_download(self, item: DownloadItem) -> DownloadItem | None:
+        """Partita addition: download a finished or failed item again from its first address,
+        with the headers it was started with; the old item is removed (remove_download)."""
+        return self._downloads.restart(item)
+
+    def clear_finished_downloads(self) -> int:
+        """Partita addition: remove every completed and cancelled download; how many."""
+        return self._downloads.clear_finished()
+
+    def set_download_auto_resume(self, enabled: bool) -> None:
+        """Partita addition: resume the downloads Partita's exit interrupted, now and each
+        time this partition opens (kept in ``settings``); paused or failed ones wait."""
+        self._downloads.set_auto_resume(enabled)
+
+    def get_download_auto_resume(self) -> bool:
+        return self._downloads.settings.auto_resume
 
     # ----------------------------------------------------------------- cache and storage
     async def get_cache_size(self) -> int:

@@ -117,6 +117,7 @@ class WebContents:
         """Download ``url`` as this page would; the session's ``will-download`` follows."""
         if not isinstance(url, str) or not QUrl(url).isValid():
             raise TypeError(f"url must be a URL string, not {url!r}")
+        self._session._downloads.expect_api_download(QUrl(url))
         self.page.download(QUrl(url))
 
     def add_navigation_gate(self, gate: Callable[[], Awaitable[None]]) -> None:

@@ -26,7 +26,6 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from core.errors import NotSupportedError
 from core.net.cookies import Cookie
 from core.session import Session
 from gui import aio
@@ -77,17 +76,6 @@ RANGES: tuple[tuple[str, float | None], ...] = (
 )
 
 
-async def _unsupported_reason(session: Session, data_type: str) -> str | None:
-    """Why ``clear_data`` cannot clear ``data_type``, or None if it can. ``origins=[]``
-    selects nothing, so the call clears nothing; core refuses a type it has no mechanism for
-    before it looks at the origins."""
-    try:
-        await session.clear_data(data_types=[data_type], origins=[])
-    except NotSupportedError as error:
-        return str(error)
-    return None
-
-
 class ClearDataDialog(QDialog):
     """Opened with ``open()``; accepted once the data is gone, errors shown inline."""
 
@@ -100,7 +88,6 @@ class ClearDataDialog(QDialog):
         self._session = session
         self._clock = clock
         self._jar: list[Cookie] | None = None  # for the cookies of a time range
-        self._unsupported: dict[str, str] = {}
         self._wanted = {kind.key: kind.checked for kind in KINDS}
         self._busy = False
 
@@ -144,9 +131,6 @@ class ClearDataDialog(QDialog):
         self._update()
         aio.spawn(self, session.cookies.all(), self._got_jar,
                   lambda error: self._show_error(f"Cannot read the cookies: {error}"))
-        aio.spawn(self, _unsupported_reason(session, "downloads"),
-                  lambda reason: self._got_support("downloads", reason),
-                  lambda error: self._got_support("downloads", str(error)))
 
     # ----------------------------------------------------------------- what can be chosen
     def seconds(self) -> float | None:
@@ -155,8 +139,6 @@ class ClearDataDialog(QDialog):
 
     def reason_disabled(self, kind: DataKind) -> str | None:
         """Why ``kind`` cannot be cleared for the chosen range, or None."""
-        if kind.key in self._unsupported:
-            return self._unsupported[kind.key]
         seconds = self.seconds()
         if seconds is None:
             return None
@@ -202,11 +184,6 @@ class ClearDataDialog(QDialog):
 
     def _got_jar(self, jar: list[Cookie]) -> None:
         self._jar = jar
-        self._update()
-
-    def _got_support(self, key: str, reason: str | None) -> None:
-        if reason is not None:
-            self._unsupported[key] = reason
         self._update()
 
     # ----------------------------------------------------------------- clearing

@@ -25,6 +25,8 @@ class Host(Protocol):
 
     def selected_rows(self) -> list[Row]: ...
     def restart(self, row: Row) -> None: ...
+    def remove(self, row: Row) -> None: ...
+    def clear_finished(self) -> None: ...
 
 
 def _toggle(host: Host, row: Row) -> None:
@@ -73,7 +75,7 @@ SPECS = (
          lambda row: bool(row.path),
          lambda host, row: launch.open_external(os.path.dirname(row.path))),
     Spec("remove", "Remove from list", "trash", QKeySequence.StandardKey.Delete,
-         lambda row: row.state != "progressing", lambda host, row: host.model.hide([row.item])),
+         lambda row: row.state != "progressing", lambda host, row: host.remove(row)),
 )
 SEPARATE_AFTER = ("cancel", "retry", "show-in-folder")
 """Where the toolbar and the context menu put a separator."""
@@ -99,7 +101,7 @@ class DownloadActions:
             self.by_id[spec.id] = action
         self.clear_finished = QAction(icon("clear"), "Clear finished", view)
         self.clear_finished.setToolTip("Remove completed and cancelled downloads from the list")
-        self.clear_finished.triggered.connect(lambda: host.model.clear_finished())
+        self.clear_finished.triggered.connect(lambda: host.clear_finished())
         self.sync()
 
     def run(self, spec: Spec) -> None:

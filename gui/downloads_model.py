@@ -12,7 +12,6 @@ valid; the view sees them reversed (display row = count - 1 - stored index).
 
 from __future__ import annotations
 
-import weakref
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -98,9 +97,6 @@ class DownloadsModel(QAbstractListModel):
         self._dirty: set[DownloadItem] = set()
         self._counts: Counter[str] = Counter()
         self._partition = ""
-        # Rows the user removed, per session: view-only, so a rebind must not bring them back.
-        self._hidden: weakref.WeakKeyDictionary[Session, set[DownloadItem]] = (
-            weakref.WeakKeyDictionary())
         self._session: Session | None = None
         self._hooks = Hooks(self)
         self._timer = QTimer(self, singleShot=True, interval=FLUSH_MS)
@@ -163,19 +159,15 @@ class DownloadsModel(QAbstractListModel):
         self._rows, self._index, self._dirty = [], {}, set()
         self._counts.clear()
         self._partition = partition
-        hidden = self._hidden.setdefault(session, set())
         for item in session.get_downloads():
-            if item not in hidden:
-                self._append(item)
+            self._append(item)
         self._session = session
         self._hooks.on(session, ("will-download",), self._will_download)
         self.endResetModel()
 
     def add(self, item: DownloadItem) -> None:
         """Show ``item`` (a download the panel started); a known one is ignored."""
-        session = self._session
-        if (session is None or item in self._index or item.is_destroyed()
-                or item in self._hidden.get(session, ())):
+        if self._session is None or item in self._index or item.is_destroyed():
             return
         self.beginInsertRows(QModelIndex(), 0, 0)
         self._append(item)
@@ -236,17 +228,12 @@ class DownloadsModel(QAbstractListModel):
             self.flushed.emit(first_row, last_row)
 
     # ----------------------------------------------------------------- removing rows
-    def hide(self, items: Iterable[DownloadItem]) -> None:
-        """Remove rows from the list (view-only: the session still knows the downloads)."""
-        session = self._session
-        chosen = [item for item in items if item in self._index]
-        if session is None or not chosen:
-            return
-        self._hidden.setdefault(session, set()).update(chosen)
-        self._remove(chosen)
-
-    def clear_finished(self) -> None:
-        self.hide(row.item for row in self._rows if row.state in FINAL_STATES)
+    def drop_removed(self) -> None:
+        """Drop the rows of downloads the session removed (``Session.remove_download``,
+        ``clear_finished_downloads``: their items are destroyed)."""
+        gone = [row.item for row in self._rows if row.item.is_destroyed()]
+        if gone:
+            self._remove(gone)
 
     def _remove(self, items: list[DownloadItem]) -> None:
         stored = sorted((self._index[item] for item in items), reverse=True)

@@ -14,6 +14,7 @@ from PyQt6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent, QK
 from PyQt6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QCheckBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -109,6 +110,12 @@ class DownloadsPanel(QWidget):
         self.paste_action.triggered.connect(self.paste)
         self.addAction(self.paste_action)
         self.summary_label = QLabel(objectName="PanelHint")
+        self.auto_resume_box = QCheckBox("Resume unfinished downloads automatically")
+        self.auto_resume_box.setToolTip(
+            "When this partition opens, continue the downloads that were running when Partita "
+            "stopped (paused and failed ones wait for you)")
+        self.auto_resume_box.toggled.connect(self._set_auto_resume)
+        self.auto_resume_box.setEnabled(False)  # until a partition is bound
         self._layout()
 
         selection = self.view.selectionModel()
@@ -130,6 +137,7 @@ class DownloadsPanel(QWidget):
         column.addWidget(self.toolbar)
         column.addWidget(self.view, 1)
         column.addWidget(self.error_label)
+        column.addWidget(self.auto_resume_box)
         column.addWidget(self.summary_label)
 
     def _fill_toolbar_and_menu(self) -> None:
@@ -148,6 +156,10 @@ class DownloadsPanel(QWidget):
     # ----------------------------------------------------------------- Panel
     def bind(self, session: Session, entry: PartitionEntry) -> None:
         self.model.bind(session, entry.label)
+        self.auto_resume_box.blockSignals(True)
+        self.auto_resume_box.setChecked(session.get_download_auto_resume())
+        self.auto_resume_box.blockSignals(False)
+        self.auto_resume_box.setEnabled(True)
         self.notifier.watch(session)
         self.error_label.show_error(None)
 
@@ -161,11 +173,29 @@ class DownloadsPanel(QWidget):
         session = self.model.session
         if session is None or row.item.is_destroyed():
             return
-        # From the first address: a redirect's target may have been a short-lived link.
-        item = session.download_url(row.item.get_url_chain()[0])
-        self.model.hide([row.item])
+        # From the first address (a redirect's target may have been a short-lived link), with
+        # its headers; the new download takes the old one's place, in the list and the store.
+        item = session.restart_download(row.item)
+        self.model.drop_removed()
         if item is not None:  # other schemes arrive through will-download
             self._show_new(item)
+
+    def remove(self, row: Row) -> None:
+        session = self.model.session
+        if session is not None and not row.item.is_destroyed():
+            session.remove_download(row.item)
+        self.model.drop_removed()
+
+    def clear_finished(self) -> None:
+        session = self.model.session
+        if session is not None:
+            session.clear_finished_downloads()
+        self.model.drop_removed()
+
+    def _set_auto_resume(self, enabled: bool) -> None:
+        session = self.model.session
+        if session is not None:
+            session.set_download_auto_resume(enabled)
 
     # ----------------------------------------------------------------- adding downloads
     def add_from_field(self) -> None:
@@ -199,8 +229,7 @@ class DownloadsPanel(QWidget):
 
     def _show_new(self, item: DownloadItem) -> None:
         self.model.add(item)
-        # Followed now, not at will-download: a download refused before its answer arrives
-        # (a 401, an unreachable host) is never announced, but it did fail.
+        # Shown and followed now: its will-download waits for the server's answer (or failure).
         self.notifier.follow(item)
 
     def dragEnterEvent(self, event: QDragEnterEvent | None) -> None:

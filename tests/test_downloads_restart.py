@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,16 +79,20 @@ def _env(data: Path) -> dict[str, str]:
     return env
 
 
-@pytest.mark.slow
-def test_kill_9_mid_download_then_a_restart_resumes_byte_exact(
-        server: DownloadServer, tmp_path: Path) -> None:
-    size = 3_000_000
-    url = server.url(f"/files/k.bin?size={size}&rate=1000000")
+KILLED_SIZE = 3_000_000
+
+
+def _kill_mid_download(mode: str, server: DownloadServer,
+                       tmp_path: Path) -> tuple[dict[str, str], int, int]:
+    """A child (``mode``) downloads k.bin into ``tmp_path/out`` until 300 kB are acknowledged,
+    then kill -9: returns (the children's environment, bytes the database had acknowledged,
+    bytes in the .part file)."""
+    url = server.url(f"/files/k.bin?size={KILLED_SIZE}&rate=1000000")
     out = tmp_path / "out"
     out.mkdir()
     env = _env(tmp_path / "data")
     child = subprocess.Popen(
-        [sys.executable, "-m", "tests.download_child", "start", "persist:kill", url, str(out)],
+        [sys.executable, "-m", "tests.download_child", mode, "persist:kill", url, str(out)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     acknowledged = 0
     try:
@@ -102,17 +107,51 @@ def test_kill_9_mid_download_then_a_restart_resumes_byte_exact(
     finally:
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=30)
-    on_disk = part.stat().st_size
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.download_child", "resume", "persist:kill"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
+    return env, acknowledged, part.stat().st_size
+
+
+def _child(env: dict[str, str], *args: str) -> list[Any]:
+    """Run a child to its end; its last lines of JSON."""
+    done = subprocess.run([sys.executable, "-m", "tests.download_child", *args], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
-    listed, result = (json.loads(line) for line in done.stdout.strip().splitlines()[-2:])
+    return [json.loads(line) for line in done.stdout.strip().splitlines()]
+
+
+@pytest.mark.slow
+def test_kill_9_mid_download_then_a_restart_resumes_byte_exact(
+        server: DownloadServer, tmp_path: Path) -> None:
+    env, acknowledged, on_disk = _kill_mid_download("start", server, tmp_path)
+    listed, result = _child(env, "resume", "persist:kill")[-2:]
     [[state, received, path]] = listed
     assert state == "interrupted"
     assert acknowledged <= received <= on_disk
-    assert path == str(out / "k.bin")
-    assert result == ["completed", sha256("k.bin", 1, size)]
+    assert path == str(tmp_path / "out" / "k.bin")
+    assert result == ["completed", sha256("k.bin", 1, KILLED_SIZE)]
     resumed = server.requests("/files/k.bin")[-1].headers
-    assert resumed["range"] == f"bytes={received}-{size - 1}"
+    assert resumed["range"] == f"bytes={received}-{KILLED_SIZE - 1}"
     assert resumed["if-range"] == '"k.bin-v1"'
+
+
+@pytest.mark.slow
+def test_with_auto_resume_a_killed_download_continues_by_itself(
+        server: DownloadServer, tmp_path: Path) -> None:
+    # The first child turns the partition's auto-resume on; the second resumes nothing itself.
+    env, _acknowledged, _on_disk = _kill_mid_download("start-auto", server, tmp_path)
+    listed, result = _child(env, "wait", "persist:kill")[-2:]
+    assert [state for state, _received, _path in listed] == ["interrupted"]
+    assert result == ["completed", sha256("k.bin", 1, KILLED_SIZE)]
+    assert server.requests("/files/k.bin")[-1].headers["range"].startswith("bytes=")
+
+
+def test_removed_downloads_stay_removed_after_a_restart(server: DownloadServer,
+                                                        tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    env = _env(tmp_path / "data")
+    urls = [server.url("/files/first.txt?size=1000"), server.url("/files/second.txt?size=2000"),
+            server.url("/auth/locked.bin?size=10")]  # 401: interrupted, not "finished"
+    _child(env, "forget", "persist:forget", str(out), *urls)  # remove first, clear finished
+    [listed] = _child(env, "list", "persist:forget")
+    assert listed == [["interrupted", urls[2]]]
+    assert sorted(p.name for p in out.iterdir()) == ["first.txt", "second.txt"]  # files stay

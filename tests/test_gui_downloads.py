@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PyQt6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PyQt6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PyQt6.QtGui import QDragEnterEvent, QDropEvent
 from PyQt6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from core import launch
+from core import session as sessions
 from core.session import Session
 from gui.downloads_delegate import details_text, state_text
 from gui.downloads_model import PARTITION_ROLE, ROW_ROLE
@@ -81,7 +82,8 @@ def test_pause_stops_the_bytes_and_resume_completes(
 
 
 def test_cancel_then_retry_starts_again_and_completes(
-        qtbot: QtBot, panel: DownloadsPanel, server: DownloadServer, tmp_path: Path) -> None:
+        qtbot: QtBot, panel: DownloadsPanel, server: DownloadServer, ses: Session,
+        tmp_path: Path) -> None:
     add(qtbot, panel, server.url(SLOW.format(name="again.iso")))
     row = wait_row(qtbot, panel, "again.iso")
     qtbot.waitUntil(lambda: row.received > 0)
@@ -97,7 +99,8 @@ def test_cancel_then_retry_starts_again_and_completes(
     qtbot.waitUntil(lambda: row_named(panel, "again.iso") is not row)
     assert [r.name for r in panel.model.rows()] == ["again.iso"]
     again = wait_row(qtbot, panel, "again.iso")
-    assert again.item is not row.item and row.item.get_state() == "cancelled"
+    assert again.item is not row.item and row.item.is_destroyed()
+    assert ses.get_downloads() == [again.item]  # the cancelled one is gone from the session
     qtbot.waitUntil(lambda: again.state == "completed", timeout=15000)
     assert digest(again.path) == sha256("again.iso", 1, 1_000_000)
 
@@ -121,14 +124,16 @@ def test_retry_of_an_interrupted_download_resumes_it(
     assert server.requests("/files/half.bin")[-1].headers["range"].startswith("bytes=80000-")
 
 
-def test_clear_finished_and_remove_keep_the_downloads_in_the_session(
-        qtbot: QtBot, panel: DownloadsPanel, server: DownloadServer, ses: Session) -> None:
+def test_clear_finished_and_remove_forget_the_downloads_and_keep_the_files(
+        qtbot: QtBot, panel: DownloadsPanel, server: DownloadServer, ses: Session,
+        tmp_path: Path) -> None:
     for name in ("one.txt", "two.txt"):
         add(qtbot, panel, server.url(f"/files/{name}?size=1000"))
         qtbot.waitUntil(lambda name=name: getattr(row_named(panel, name), "state", "")
                         == "completed")
     add(qtbot, panel, server.url(SLOW.format(name="active.bin")))
     active = wait_row(qtbot, panel, "active.bin")
+    qtbot.waitUntil(lambda: active.received > 0)
     select(qtbot, panel, "two.txt")
     menu = [a.text() for a in panel.view.actions() if not a.isSeparator()]  # the context menu
     assert menu == ["Pause", "Resume", "Pause or resume", "Cancel", "Retry", "Open",
@@ -136,12 +141,17 @@ def test_clear_finished_and_remove_keep_the_downloads_in_the_session(
     panel.view.setFocus()
     qtbot.keyClick(panel.view, Qt.Key.Key_Delete)  # remove from the list
     assert [r.name for r in panel.model.rows()] == ["active.bin", "one.txt"]
-    assert len(ses.get_downloads()) == 3
+    assert [i.get_filename() for i in ses.get_downloads()] == ["one.txt", "active.bin"]
+    qtbot.keyClick(panel.view, Qt.Key.Key_Delete)  # nothing selected any more: nothing happens
+    assert len(ses.get_downloads()) == 2
 
     click(qtbot, panel, "clear-finished")
     assert [r.name for r in panel.model.rows()] == ["active.bin"]
+    assert ses.get_downloads() == [active.item]
     assert "clear-finished" not in enabled(panel)
-    panel.bind(ses, PartitionEntry(Kind.MEMORY, "work", "Renamed"))  # rebinding keeps them hidden
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["active.bin.part", "one.txt",
+                                                         "two.txt"]  # files stay
+    panel.bind(ses, PartitionEntry(Kind.MEMORY, "work", "Renamed"))  # rebinding: still gone
     assert [r.name for r in panel.model.rows()] == ["active.bin"]
     assert panel.model.index(0).data(PARTITION_ROLE) == "Renamed"
     active.item.cancel()
@@ -209,3 +219,20 @@ def test_open_and_show_in_folder_start_the_desktop_opener(
                                           QUrl.fromLocalFile(str(tmp_path)).toString()]
     index = panel.model.index(0)
     assert index.data(ROW_ROLE) is row
+
+
+def test_the_auto_resume_box_is_the_partitions_setting(
+        qtbot: QtBot, panel: DownloadsPanel, ses: Session, unique: str) -> None:
+    box = panel.auto_resume_box
+    assert box.isEnabled() and not box.isChecked() and not ses.get_download_auto_resume()
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
+    assert box.isChecked() and ses.get_download_auto_resume()
+    assert ses.settings.get("downloads.auto_resume") is True
+
+    other = sessions.from_partition(f"other-{unique}")
+    panel.bind(other, PartitionEntry(Kind.MEMORY, "other", "Other"))
+    assert not box.isChecked() and not other.get_download_auto_resume()
+    panel.bind(ses, PartitionEntry(Kind.MEMORY, "work", LABEL))
+    assert box.isChecked()
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
+    assert not ses.get_download_auto_resume() and ses.settings.get("downloads.auto_resume") is False

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PyQt6.QtWebEngineCore import QWebEngineDownloadRequest
 
@@ -61,12 +61,24 @@ class ChromiumDownload:
         folder, name = os.path.split(self.record.save_path)
         request.setDownloadDirectory(folder)
         request.setDownloadFileName(name)
-        request.receivedBytesChanged.connect(self._progress)
-        request.totalBytesChanged.connect(self._progress)
-        request.isPausedChanged.connect(self._paused)
-        request.stateChanged.connect(self._state)
+        for signal, slot in self._slots(request):
+            signal.connect(slot)
         self._save(self.record)
         request.accept()
+
+    def _slots(self, request: QWebEngineDownloadRequest) -> list[tuple[Any, Any]]:
+        return [(request.receivedBytesChanged, self._progress),
+                (request.totalBytesChanged, self._progress),
+                (request.isPausedChanged, self._paused), (request.stateChanged, self._state)]
+
+    def discard(self) -> None:
+        request, self._request = self._request, None
+        if request is None:  # restored from an earlier run: Chromium has nothing of it
+            return
+        for signal, slot in self._slots(request):
+            signal.disconnect(slot)
+        if self.record.state == "interrupted":
+            request.cancel()  # Chromium then deletes the partial file, as its Remove() does
 
     def _progress(self) -> None:
         request, record = self._request, self.record

@@ -103,22 +103,32 @@ class HttpDownload(AnswerHandling):
     def resume(self) -> None:
         if self.can_resume():
             self.start()
+            self.item._updated()  # "progressing" at once, as Electron, not at the first bytes
 
     def cancel(self) -> None:
         record = self.record
         if record.finished:
             return
         self._stop()
-        if record.part_path:
-            try:
-                os.unlink(record.part_path)
-            except FileNotFoundError:
-                pass
-            except OSError as error:
-                log.warning("cannot remove %s: %s", record.part_path, error)
+        self._remove_part()
         record.state, record.paused, record.end_time = "cancelled", False, time.time()
         self._host.save(record)
         self.item._done()
+
+    def discard(self) -> None:
+        if self.record.state == "interrupted":
+            self._remove_part()
+
+    def _remove_part(self) -> None:
+        path = self.record.part_path
+        if not path:
+            return
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            log.warning("cannot remove %s: %s", path, error)
 
     def can_resume(self) -> bool:
         record = self.record
@@ -339,6 +349,12 @@ class HttpDownload(AnswerHandling):
 
     # ----------------------------------------------------------------- progress and the end
     def _progress(self) -> None:
+        # Slow streams read small amounts only now (stream.py, batched reads): count them.
+        run_id = self._run_id
+        for stream in list(self._streams):
+            stream.tick()
+            if run_id != self._run_id or not self._running:  # ended, completed or failed
+                return
         now = time.monotonic()
         elapsed = max(now - self._tick_stamp, 1e-6)
         self._bps = int(self._tick_bytes / elapsed)
@@ -394,12 +410,23 @@ class HttpDownload(AnswerHandling):
         self._host.save(record)
         self.item._done()
 
+    def fail(self, reason: str) -> None:
+        """End a download that cannot even be tried (an address our engine cannot fetch)."""
+        self._interrupt(reason, final=True)
+
     def _interrupt(self, reason: str, *, final: bool) -> None:
         """Stop with a reason; ``final``: no automatic way forward (``done`` is emitted)."""
         log.info("download %s interrupted: %s", self.record.url, reason)
         self._stop()
         record = self.record
         record.state, record.paused, record.reason = "interrupted", False, reason
+        if not self._announced:
+            # Failed before any answer (refused, unreachable, a 401): Electron reports such a
+            # download too, with will-download and then done.
+            self._announced, final = True, True
+            record.suggested_name = record.suggested_name or names.suggested_name("", record.url)
+            if not self._host.announce(self.item):
+                return
         self._host.save(record)
         self.item._updated()
         if final:

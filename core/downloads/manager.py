@@ -11,19 +11,17 @@ from __future__ import annotations
 import collections
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from PyQt6.QtCore import QUrl
 from PyQt6.QtNetwork import (
     QNetworkAccessManager,
-    QNetworkCookie,
-    QNetworkCookieJar,
     QNetworkReply,
-    QNetworkRequest,
 )
 from PyQt6.QtWebEngineCore import QWebEngineDownloadRequest, QWebEnginePage
 
+from core import app
 from core.downloads import cookies, names, store
 from core.downloads.chromium import ChromiumDownload, record_for
 from core.downloads.engine import HttpDownload
@@ -41,13 +39,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("partita.downloads")
 
 _HTTP_SCHEMES = ("http", "https")
-
-
-class _NoCookieJar(QNetworkCookieJar):
-    """Qt's own jar stays empty: cookies come from the profile and go back to it."""
-
-    def setCookiesFromUrl(self, cookieList: Any, url: QUrl) -> bool:
-        return False
+_CHROMIUM_SCHEMES = ("data", "blob", "file", "filesystem")  # what Chromium's downloader takes
+AUTO_RESUME_KEY = "downloads.auto_resume"  # in the partition's settings
 
 
 def _is_http(url: str) -> bool:
@@ -67,7 +60,7 @@ class DownloadManager:
         self._session = session
         self._settings = DownloadSettings()
         self.nam = QNetworkAccessManager()
-        self.nam.setCookieJar(_NoCookieJar())
+        self.nam.setCookieJar(cookies.NoCookieJar())
         storage = session.storage_path
         self._store = store.DownloadStore(
             os.path.join(storage, store.FILE_NAME) if storage else None)
@@ -76,11 +69,16 @@ class DownloadManager:
         self._queue: collections.deque[HttpDownload] = collections.deque()
         self._closing = False
         self._hidden: WebContents | None = None  # the page direct Chromium downloads start in
+        self._api_urls: collections.Counter[str] = collections.Counter()  # see expect_api_download
         self._methods = MethodLog()
         session.profile.setUrlRequestInterceptor(self._methods)
         session.profile.downloadRequested.connect(self._chromium_request)
         for record in self._store.load():
             self._items.append(self._item(record, None, announced=True))
+        if session.settings.get(AUTO_RESUME_KEY) is True:
+            self._settings = self._settings.with_changes(auto_resume=True)
+            # Once the session is whole (its proxy settings are set after this manager).
+            app.loop().call_soon(self._resume_stopped)
 
     # ----------------------------------------------------------------- settings
     @property
@@ -92,9 +90,24 @@ class DownloadManager:
         self._settings = self._settings.with_changes(**changes)
         self._fill_slots()
         if changes.get("auto_resume"):
-            for item in self._items:
-                if item.get_state() == "interrupted" and item.can_resume():
-                    item.resume()
+            self._resume_stopped()
+
+    def set_auto_resume(self, enabled: bool) -> None:
+        """Turn auto-resume on or off, for this run and, in the partition's settings, the next."""
+        if not isinstance(enabled, bool):
+            raise TypeError(f"auto-resume must be a bool, not {enabled!r}")
+        self._session.settings.set(AUTO_RESUME_KEY, enabled)
+        self.configure(auto_resume=enabled)
+
+    def _resume_stopped(self) -> None:
+        """Resume the downloads that Partita's stop interrupted (not those the user paused
+        or that failed: they wait for the user)."""
+        if self._closing or not self._settings.auto_resume:
+            return
+        for item in self._items:
+            if (item.get_state() == "interrupted" and item.get_interrupt_reason() == store.STOPPED
+                    and item.can_resume()):
+                item.resume()
 
     # ----------------------------------------------------------------- the session's methods
     def get_downloads(self) -> list[DownloadItem]:
@@ -115,14 +128,31 @@ class DownloadManager:
         for name, value in extra.items():
             check_header_value(f"header {name!r}", name)
             check_header_value(f"header {name!r}", value)
-        if not _is_http(url):
+        scheme = QUrl(url).scheme().lower()
+        if scheme in _CHROMIUM_SCHEMES:
             self._download_with_chromium(url, extra)
             return None
         record = DownloadRecord(url_chain=[url], headers=extra)
         item = self._item(record, None, announced=False)
         self._items.append(item)
-        item._b.start()
+        backend = item._b
+        if scheme in _HTTP_SCHEMES:
+            backend.start()
+        else:
+            assert isinstance(backend, HttpDownload)
+            reason = f"Cannot download {scheme}: addresses"
+            # After this call returns, so that its caller sees will-download and done.
+            app.loop().call_soon(backend.fail, reason)
         return item
+
+    def restart(self, item: DownloadItem) -> DownloadItem | None:
+        """Download ``item`` again from its first address with its headers, as a new item;
+        ``item`` is removed (so it must not be in progress)."""
+        if not isinstance(item, DownloadItem):
+            raise TypeError(f"expected a DownloadItem, not {item!r}")
+        url, headers = item.get_url_chain()[0], dict(item._r.headers)
+        self.remove([item])
+        return self.download_url(url, headers)
 
     def create_interrupted_download(
         self, *, path: str, url_chain: list[str], mime_type: str | None = None,
@@ -169,12 +199,43 @@ class DownloadManager:
         self.save(record)
         return item
 
+    def remove(self, items: Iterable[DownloadItem]) -> None:
+        """Forget downloads that are not in progress: their records go from the store and the
+        items are destroyed, as Chromium's ``DownloadItem::Remove``. A completed file stays;
+        an interrupted download's partial bytes go, since nothing could resume them. Every
+        item is checked before anything changes."""
+        chosen = list(items)
+        known = set(self._items)
+        for item in chosen:
+            if not isinstance(item, DownloadItem):
+                raise TypeError(f"expected a DownloadItem, not {item!r}")
+            state = item.get_state()  # RuntimeError for a destroyed (removed) item
+            if item not in known:
+                raise ValueError(f"{item!r} is not a download of this session")
+            if state == "progressing":
+                raise ValueError(f"{item!r} is in progress: cancel it before removing it")
+        self._store.delete(i._r.id for i in chosen if i._r.id is not None)
+        gone = set(chosen)
+        self._items = [item for item in self._items if item not in gone]
+        for item in gone:
+            item._b.discard()
+            item._destroy()
+
+    def clear_finished(self) -> int:
+        """Remove every completed and cancelled download; returns how many."""
+        chosen = [item for item in self._items if item.get_state() in ("completed", "cancelled")]
+        self.remove(chosen)
+        return len(chosen)
+
+    def remove_by_url(self, wanted: Callable[[str], bool]) -> None:
+        """``clear_data``'s "downloads": every download not in progress whose URL ``wanted``
+        accepts (Chromium's ``RemoveDownloadsByURLAndTime``)."""
+        self.remove(item for item in self._items
+                    if item.get_state() != "progressing" and wanted(item.get_url()))
+
     # ----------------------------------------------------------------- engine.Host
     def request_headers(self, record: DownloadRecord) -> dict[str, str]:
-        profile = self._session.profile
-        headers = {"User-Agent": self._session.get_user_agent()}
-        if profile.httpAcceptLanguage():
-            headers["Accept-Language"] = profile.httpAcceptLanguage()
+        headers = cookies.identity_headers(self._session)
         if record.referrer:
             headers["Referer"] = record.referrer
         headers.update(record.headers)
@@ -184,14 +245,7 @@ class DownloadManager:
         return await cookies.cookie_header(self._session, url)
 
     def keep_cookies(self, reply: QNetworkReply) -> None:
-        """Cookies a download's answer sets go into the profile, as the page's would."""
-        found = reply.header(QNetworkRequest.KnownHeaders.SetCookieHeader)
-        store_ = self._session.profile.cookieStore()
-        if not found or store_ is None:
-            return
-        for cookie in found:
-            if isinstance(cookie, QNetworkCookie):
-                store_.setCookie(cookie, reply.url())
+        cookies.keep_cookies(self._session, reply)
 
     def announce(self, item: DownloadItem) -> bool:
         return self._announce(item, None)
@@ -269,10 +323,26 @@ class DownloadManager:
             self._hidden = WebContents(self._session)  # adopted: closed with the session
         self._hidden.page.download(QUrl(url))
 
+    def expect_api_download(self, url: QUrl) -> None:
+        """``WebContents.download_url`` asks its page for ``url``: no user started it."""
+        self._api_urls[url.toString()] += 1
+
     def _chromium_request(self, request: QWebEngineDownloadRequest) -> None:
         url = request.url().toString()
         contents = self._contents_for(request.page())
         record = record_for(request)
+        by_api = self._api_urls[url] > 0
+        if by_api:
+            self._api_urls[url] -= 1
+            if not self._api_urls[url]:
+                del self._api_urls[url]
+        # QtWebEngine does not say whether a gesture started a page's download (neither the
+        # download request, nor the interceptor: a script's location.href and a click are
+        # both "link" navigations; the navigation consumes navigator.userActivation before
+        # the download is reported; only DevTools' Network domain knows, on for every page
+        # at a cost). A download a page started is taken as the user's; one started through
+        # the API (download_url of the session or a page) is not, as in Electron.
+        record.has_user_gesture = contents is not None and not by_api
         take_over = (_is_http(url) and not request.isSavePageDownload()
                      and self._methods.method_of(url) == "GET")
         if take_over:

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import fields
 from typing import Any
 
@@ -27,6 +28,10 @@ CREATE TABLE IF NOT EXISTS downloads (
 """
 # Secrets stay out of the file (ARCHITECTURE.md: passwords live only in the keyring).
 _SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+# The reasons of downloads restored unfinished: only STOPPED ones may resume by themselves
+# (auto-resume); one the user had paused waits for the user.
+STOPPED = "Partita stopped during the download"
+PAUSED = "Paused when Partita stopped"
 _FIELDS = [f.name for f in fields(DownloadRecord) if f.name not in ("id", "segments")]
 
 
@@ -87,8 +92,8 @@ class DownloadStore:
             if record.state == "progressing":
                 _trust_disk(record)
                 record.state = "interrupted"
+                record.reason = PAUSED if record.paused else STOPPED
                 record.paused = False
-                record.reason = record.reason or "Partita stopped during the download"
             records.append(record)
         return records
 
@@ -104,6 +109,19 @@ class DownloadStore:
             record.id = int(cursor.lastrowid or 0)
         else:
             self._db.execute("UPDATE downloads SET data = ? WHERE id = ?", (text, record.id))
+
+    def delete(self, ids: Iterable[int]) -> None:
+        """Forget these records, in one transaction: all of them or none."""
+        db = self._db
+        if db is None:
+            return
+        db.execute("BEGIN")
+        try:
+            db.executemany("DELETE FROM downloads WHERE id = ?", ((i,) for i in ids))
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
 
     def close(self) -> None:
         if self._db is not None:
