@@ -83,6 +83,12 @@ class CdpSession:
     def on(self, method: str, handler: EventHandler) -> None:
         self._handlers.setdefault(method, []).append(handler)
 
+    async def detach(self) -> None:
+        """End this session (a worker it holds may then stop when idle again)."""
+        if not self.detached:
+            self.detached = True
+            await self._hub.send("Target.detachFromTarget", {"sessionId": self.session_id})
+
     def off(self, method: str, handler: EventHandler) -> None:
         handlers = self._handlers.get(method, [])
         if handler in handlers:
@@ -183,8 +189,12 @@ class DevToolsHub(QObject):
 
     async def attach(self, page: QWebEnginePage) -> CdpSession:
         """Attach to ``page`` (any profile) and return its protocol session."""
+        return await self.attach_target(page.devToolsId())
+
+    async def attach_target(self, target_id: str) -> CdpSession:
+        """Attach to any target by id (a page, a service worker, ...)."""
         result = await self.send(
-            "Target.attachToTarget", {"targetId": page.devToolsId(), "flatten": True}
+            "Target.attachToTarget", {"targetId": target_id, "flatten": True}
         )
         session = CdpSession(self, str(result["sessionId"]))
         self._sessions[session.session_id] = session

@@ -205,3 +205,39 @@ def _route_blank_link(handler: _Handler, url: urllib.parse.ParseResult) -> None:
 
 
 ROUTES.update({"/slow": _route_slow, "/blank-link": _route_blank_link})
+
+
+# ----------------------------------------------------------------- service worker routes
+# Logs at start-up (before anyone can attach to it) and for each message a page posts.
+_WORKER = b"""console.log('sw top', 42, {a: 1}, [1, 2], null, true);
+console.warn('sw warned');
+self.addEventListener('install', () => self.skipWaiting());
+self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
+self.addEventListener('message', (event) => {
+  console.debug('sw got', event.data);
+  if (event.data === 'throw') throw new Error('boom');
+});
+"""
+
+
+def _route_worker(handler: _Handler, url: urllib.parse.ParseResult) -> None:
+    handler.reply(200, _WORKER, "text/javascript")
+
+
+ROUTES.update({"/sw.js": _route_worker})
+
+
+def _route_cacheable_script(handler: _Handler, url: urllib.parse.ParseResult) -> None:
+    # Big and cacheable enough for V8 to cache its compiled code, were the cache enabled.
+    body = b"".join(b"function f%d(a) { return a * %d + Math.sqrt(a); }\n" % (i, i)
+                    for i in range(3000)) + b"window.__scriptRan = true;"
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/javascript")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.send_header("Cache-Control", "public, max-age=3600")
+    handler.send_header("Last-Modified", "Mon, 01 Jan 2024 00:00:00 GMT")
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+ROUTES["/cacheable.js"] = _route_cacheable_script
