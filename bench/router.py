@@ -1,11 +1,15 @@
 """Router benchmark, printed in one run (issue 4's "done when"):
 
-1. curl fetching a large file (default 1 GiB) through the router vs direct, to /dev/null;
+1. curl fetching a large file (default 1 GiB) through the router vs direct, to /dev/null:
+   plain http, CONNECT, and CONNECT on the stream path (what network emulation uses), with
+   the router's CPU; medians of alternating runs (the VM is noisy);
 2. time added per request on loopback, p50 / p99 (fresh connection per request, as Chromium
    makes one per absolute-URI request through the router);
 3. 200 CONNECT tunnels held open at once, each then used for one request.
 
-Usage: python bench/router.py [--size-mib 1024] [--requests 500] [--tunnels 200]
+The origin runs in a process of its own and the router on its own thread, as in the app.
+
+Usage: python bench/router.py [--size-mib 1024] [--requests 500] [--tunnels 200] [--runs 3]
 """
 
 from __future__ import annotations
@@ -13,34 +17,52 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import json
+import os
+import socket
+import socketserver
 import statistics
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from core.net.emulation import Emulation, NetworkConditions
 from core.net.proxy_config import parse_proxy_config
-from core.net.router import Router, config_policy
+from core.net.router import config_policy
+from core.net.router_service import RouterService
 
 _BLOCK = b"\0" * (1 << 20)
 
 
-async def _origin(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """GET /big/<MiB> streams that many MiB; anything else is a tiny answer."""
-    head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
-    path = head.split(" ", 2)[1]
-    mib = int(path.rsplit("/", 1)[1]) if path.startswith("/big/") else 0
-    length = mib << 20 if mib else 2
-    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % length)
-    for _ in range(mib):
-        writer.write(_BLOCK)
-        await writer.drain()
-    if not mib:
-        writer.write(b"ok")
-    await writer.drain()
-    writer.close()
+class _Origin(socketserver.StreamRequestHandler):
+    """GET /big/<MiB> streams that many MiB; anything else is a tiny answer. It runs in a
+    process of its own (``--origin``), so that it does not share the router's thread."""
+
+    def handle(self) -> None:
+        head = b""
+        while not head.endswith(b"\r\n\r\n") and (line := self.rfile.readline()):
+            head += line
+        path = head.split(b" ", 2)[1].decode("latin-1") if head else "/"
+        mib = int(path.rsplit("/", 1)[1]) if path.startswith("/big/") else 0
+        length = mib << 20 if mib else 2
+        self.request.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close"
+                             b"\r\n\r\n" % length)
+        for _ in range(mib):
+            self.request.sendall(_BLOCK)
+        if not mib:
+            self.request.sendall(b"ok")
+
+
+def _serve_origin() -> None:
+    socketserver.ThreadingTCPServer.daemon_threads = True
+    socketserver.ThreadingTCPServer.request_queue_size = 512
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Origin) as server:
+        print(server.server_address[1], flush=True)
+        server.serve_forever()
 
 
 def _curl(url: str, proxy: list[str]) -> float:
@@ -49,15 +71,24 @@ def _curl(url: str, proxy: list[str]) -> float:
     return float(done.stdout) / 1e6
 
 
-async def _request_time(port: int, proxy_port: int | None, auth: str) -> float:
+def _request_time(port: int, proxy_port: int | None, auth: str) -> float:
     start = time.perf_counter()
-    target = f"127.0.0.1:{proxy_port or port}"
-    reader, writer = await asyncio.open_connection(*target.split(":"))
     line = f"GET http://127.0.0.1:{port}/small HTTP/1.1" if proxy_port else "GET /small HTTP/1.1"
-    writer.write(f"{line}\r\nHost: x\r\nProxy-Authorization: {auth}\r\n\r\n".encode())
-    await reader.read()
-    writer.close()
+    with socket.create_connection(("127.0.0.1", proxy_port or port)) as sock:
+        sock.sendall(f"{line}\r\nHost: x\r\nProxy-Authorization: {auth}\r\n\r\n".encode())
+        while sock.recv(65536):
+            pass
     return time.perf_counter() - start
+
+
+def _time_requests(port: int, proxy_port: int, auth: str, requests: int) -> None:
+    """``--times``: in a process of its own, as Chromium is, alternating direct and routed
+    requests; prints both lists of seconds as JSON."""
+    times: dict[str, list[float]] = {"direct": [], "routed": []}
+    for _ in range(requests):
+        times["direct"].append(_request_time(port, None, auth))
+        times["routed"].append(_request_time(port, proxy_port, auth))
+    print(json.dumps(times))
 
 
 async def _tunnel(router_port: int, port: int, auth: str, opened: asyncio.Event,
@@ -74,37 +105,69 @@ async def _tunnel(router_port: int, port: int, auth: str, opened: asyncio.Event,
     return ok
 
 
-async def main(size_mib: int, requests: int, tunnels: int) -> None:
-    origin = await asyncio.start_server(_origin, "127.0.0.1", 0, limit=1 << 20)
-    port = origin.sockets[0].getsockname()[1]
-    router = Router()
-    await router.start()
-    router.register("bench", config_policy(parse_proxy_config(
-        proxy_rules="direct://", proxy_bypass_rules="<-loopback>")))
-    auth = "Basic " + base64.b64encode(f"bench:{router.secret}".encode()).decode()
-    url = f"http://127.0.0.1:{port}/big/{size_mib}"
-    proxy = ["-x", router.proxy_url, "--proxy-user", f"bench:{router.secret}"]
-    direct = await asyncio.to_thread(_curl, url, [])
-    plain = await asyncio.to_thread(_curl, url, proxy)
-    tunnel = await asyncio.to_thread(_curl, url, [*proxy, "-p"])
-    print(f"curl {size_mib} MiB to /dev/null: direct {direct:.0f} MB/s, through the router "
-          f"{plain:.0f} MB/s ({plain / direct:.2f}x), CONNECT {tunnel:.0f} MB/s "
-          f"({tunnel / direct:.2f}x)")
+def _median_runs(runs: int, commands: dict[str, list[str]],
+                 url: str) -> dict[str, tuple[float, float]]:
+    """Median MB/s and the router's CPU seconds, per label; the labels alternate run by run, so
+    the VM's drifts hit them alike."""
+    speeds: dict[str, list[float]] = {label: [] for label in commands}
+    cpu: dict[str, list[float]] = {label: [] for label in commands}
+    for _ in range(runs):
+        for label, proxy in commands.items():
+            # This process does nothing else meanwhile: its CPU time is the router thread's.
+            before = os.times()
+            speeds[label].append(_curl(url, proxy))
+            after = os.times()
+            cpu[label].append(after.user + after.system - before.user - before.system)
+    return {label: (statistics.median(speeds[label]), statistics.median(cpu[label]))
+            for label in commands}
 
-    direct_times = sorted([await _request_time(port, None, auth) for _ in range(requests)])
-    routed_times = sorted([await _request_time(port, router.port, auth) for _ in range(requests)])
+
+async def main(size_mib: int, requests: int, tunnels: int, runs: int) -> None:
+    origin = subprocess.Popen([sys.executable, __file__, "--origin"], stdout=subprocess.PIPE)
+    assert origin.stdout is not None
+    port = int(origin.stdout.readline())
+    # As in the app: the router runs on a thread of its own.
+    service = RouterService()
+    service.start()
+    config = parse_proxy_config(proxy_rules="direct://", proxy_bypass_rules="<-loopback>")
+    service.register("bench", config_policy(config))
+    # The stream path, for comparison: emulation with a limit no transfer reaches.
+    unlimited = NetworkConditions(download_throughput=1e12, upload_throughput=1e12)
+    service.register("streams", replace(config_policy(config), emulation=Emulation(unlimited)))
+    auth = "Basic " + base64.b64encode(f"bench:{service.secret}".encode()).decode()
+    url = f"http://127.0.0.1:{port}/big/{size_mib}"
+
+    def proxy(token: str) -> list[str]:
+        return ["-x", service.proxy_url, "--proxy-user", f"{token}:{service.secret}"]
+
+    figures = await asyncio.to_thread(_median_runs, runs, {
+        "direct": [], "plain": proxy("bench"), "CONNECT": [*proxy("bench"), "-p"],
+        "CONNECT, stream path": [*proxy("streams"), "-p"]}, url)
+    direct = figures["direct"][0]
+    print(f"curl {size_mib} MiB to /dev/null, median of {runs} alternating runs: "
+          f"direct {direct:.0f} MB/s")
+    for label, (speed, cpu) in figures.items():
+        if label != "direct":
+            print(f"  {label}: {speed:.0f} MB/s ({speed / direct:.2f}x), "
+                  f"router CPU {cpu / size_mib * 1024:.2f} s/GiB")
+
+    timed = await asyncio.to_thread(subprocess.run, [
+        sys.executable, __file__, "--times", f"{port} {service.port} {auth} {requests}"],
+        capture_output=True, text=True, check=True)
+    times = json.loads(timed.stdout)
+    direct_times, routed_times = times["direct"], times["routed"]
 
     def quantile(values: list[float], q: float) -> float:
-        return values[min(len(values) - 1, int(q * len(values)))] * 1000
+        return sorted(values)[min(len(values) - 1, int(q * len(values)))] * 1000
 
-    print(f"added per request ({requests} requests): "
+    print(f"added per request ({requests} requests, fresh connections): "
           f"p50 {quantile(routed_times, .5) - quantile(direct_times, .5):.3f} ms, "
           f"p99 {quantile(routed_times, .99) - quantile(direct_times, .99):.3f} ms "
-          f"(direct p50 {statistics.median(direct_times) * 1000:.3f} ms)")
+          f"(direct p50 {quantile(direct_times, .5):.3f} ms)")
 
     opened_events = [asyncio.Event() for _ in range(tunnels)]
     go = asyncio.Event()
-    tasks = [asyncio.create_task(_tunnel(router.port, port, auth, opened, go))
+    tasks = [asyncio.create_task(_tunnel(service.port, port, auth, opened, go))
              for opened in opened_events]
     await asyncio.wait_for(asyncio.gather(*(e.wait() for e in opened_events)), 60)
     go.set()
@@ -112,8 +175,9 @@ async def main(size_mib: int, requests: int, tunnels: int) -> None:
     good = sum(result is True for result in results)
     print(f"{tunnels} concurrent tunnels held open, then used: {good} ok, "
           f"{tunnels - good} errors")
-    await router.close()
-    origin.close()
+    service.stop()
+    origin.terminate()
+    origin.wait()
 
 
 if __name__ == "__main__":
@@ -121,5 +185,14 @@ if __name__ == "__main__":
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--tunnels", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--origin", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--times", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    asyncio.run(main(args.size_mib, args.requests, args.tunnels))
+    if args.origin:
+        _serve_origin()
+    elif args.times:
+        port_text, proxy_text, scheme, token, count = args.times.split(" ")
+        _time_requests(int(port_text), int(proxy_text), f"{scheme} {token}", int(count))
+    else:
+        asyncio.run(main(args.size_mib, args.requests, args.tunnels, args.runs))

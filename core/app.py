@@ -17,6 +17,7 @@ from PyQt6.QtCore import QCoreApplication, QStandardPaths, Qt
 from PyQt6.QtWidgets import QApplication
 
 from core.events import EventEmitter
+from core.net import auth_allowlist
 
 if TYPE_CHECKING:
     import asyncio
@@ -161,6 +162,8 @@ def _chromium_flags() -> None:
         wanted.append("--no-sandbox")
     if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
         wanted.append("--disable-gpu")  # offscreen has no GL; spares a failed GPU start-up
+    if not any(flag.startswith(auth_allowlist.SWITCH) for flag in flags):
+        wanted.extend(auth_allowlist.flags(data_dir()))
     flags.extend(flag for flag in wanted if flag not in flags)
     os.environ[_FLAGS_ENV] = " ".join(flags)
 

@@ -288,3 +288,8 @@ def code_for(name: str) -> int:
     if code is None:
         raise ValueError(f"unknown Chromium net error name: {name!r}")
     return code
+
+
+def codes() -> dict[str, int]:
+    """Every name in the table ("net::ERR_X") with its number."""
+    return {"net::ERR_" + name: code for code, name in _NAMES.items()}

@@ -15,7 +15,7 @@ import atexit
 import logging
 import os
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,9 +27,15 @@ from core.downloads.manager import DownloadManager
 from core.errors import NotSupportedError
 from core.events import EventEmitter
 from core.headers import accept_language_header, check_header_value
-from core.net import router_service
+from core.net import auth_allowlist, login, preconnect, router_service
 from core.net.cookies import Cookies
+from core.net.credentials import CredentialStore, StoredCredential
+from core.net.fetch import Fetcher
+from core.net.net_log import NetLog
+from core.net.proxy_login import ProxyLogin
+from core.net.session_emulation import SessionEmulation
 from core.net.session_network import SessionNetwork
+from core.net.session_tls import SessionTls
 from core.net.site_data import SiteData
 from core.partition_settings import PartitionSettings
 
@@ -37,8 +43,12 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from core.downloads.item import DownloadItem
+    from core.events import Listener
+    from core.net.cert_verify import VerifyProc
+    from core.net.fetch import FetchResponse
     from core.net.fetch_interception import Interception
     from core.net.protocol import Protocol
+    from core.net.resolver import ResolvedHost
     from core.net.web_request import WebRequest
     from core.service_workers import ServiceWorkers
     from core.web_contents import WebContents
@@ -84,9 +94,18 @@ class Session(EventEmitter):
         # Created now so that downloads restored from the last run are listed at once and
         # Chromium's download requests are answered from the first page on.
         self._downloads = DownloadManager(self)
-        self._network = SessionNetwork()
+        self._network = SessionNetwork(self._settings, ProxyLogin(
+            self, CredentialStore(self._settings, self.storage_path)))
         self.on_web_contents_created(self._network.adopt)
+        self._net_log = NetLog(self._network)
+        self._fetcher = Fetcher(self)
+        self._preconnect_hints = preconnect.PreconnectHints(self)
+        self.on_web_contents_created(lambda contents: login.answer_page_logins(self, contents))
         self._downloads.nam.setProxyFactory(self._network.engine_proxies())
+        self._tls = SessionTls(self, self._settings, self._network)
+        self.on_web_contents_created(self._tls.adopt)
+        self._emulation = SessionEmulation(self._network, self._settings)
+        self.on_web_contents_created(self._emulation.adopt)
 
     # ----------------------------------------------------------------- identity and storage
     @property
@@ -150,10 +169,129 @@ class Session(EventEmitter):
     async def close_all_connections(self) -> None:
         self._network.close_all_connections()
 
+    # ----------------------------------------------------------------- network emulation
+    def enable_network_emulation(self, offline: bool = False, latency: float = 0,
+                                 download_throughput: float = 0,
+                                 upload_throughput: float = 0) -> None:
+        """Emulate a network: ``latency`` in ms, throughputs in bytes/s, 0 for no limit
+        (core.net.session_emulation). Kept in the partition's settings."""
+        self._emulation.enable(offline, latency, download_throughput, upload_throughput)
+
+    def disable_network_emulation(self) -> None:
+        self._emulation.disable()
+
+    def get_network_emulation(self) -> dict[str, Any] | None:
+        """Partita addition: the emulated conditions (``offline``, ``latency``,
+        ``download_throughput``, ``upload_throughput``), None while emulation is off."""
+        return self._emulation.get()
+
+    # ----------------------------------------------------------------- DNS (core.net.resolver)
+    async def resolve_host(self, host: str, query_type: str | None = None, source: str = "any",
+                           cache_usage: str = "allowed",
+                           secure_dns_policy: str = "allow") -> ResolvedHost:
+        """Resolve as this session's pages do: they share this resolver and its cache."""
+        return await self._network.dns.resolve_host(host, query_type, source, cache_usage,
+                                                    secure_dns_policy)
+
+    async def clear_host_resolver_cache(self) -> None:
+        self._network.dns.clear_host_resolver_cache()
+
+    def configure_host_resolver(self, *, nameservers: Sequence[str] | None = None) -> None:
+        """Partita addition: the DNS servers this session's pages and ``resolve_host`` ask
+        (``["192.0.2.1", "[2001:db8::1]:5353"]``; IP addresses, port 53 unless given), for
+        ``source="dns"`` and ``"any"``; None: the system's resolver again. Kept in the
+        partition's settings; cached answers become stale, as after a DNS change."""
+        self._network.dns.configure(nameservers)
+
+    def get_proxy_settings(self) -> dict[str, str | None] | None:
+        """Partita addition: the arguments ``set_proxy`` last applied (this run or a saved
+        one, restored at start), None if it was never called in this partition."""
+        return self._network.proxy_arguments()
+
+    def get_proxy_credentials(self) -> list[StoredCredential]:
+        """Partita addition: the upstream proxy logins this partition remembers (proxy as
+        ``scheme://host:port`` and user name; passwords stay in the OS keyring)."""
+        return self._network.login.store.list()
+
+    async def forget_proxy_credentials(self, proxy: str) -> bool:
+        """Partita addition: forget ``proxy``'s login (keyring included); False if none."""
+        if not isinstance(proxy, str):
+            raise TypeError(f"proxy must be a string, not {proxy!r}")
+        return await self._network.login.store.forget(proxy)
+
+    @property
+    def net_log(self) -> NetLog:
+        """Electron's ``ses.netLog`` (``core.net.net_log``)."""
+        return self._net_log
+
+    async def fetch(self, url: str, method: str = "GET",
+                    headers: Mapping[str, str] | None = None, body: bytes | str | None = None,
+                    credentials: str | None = None) -> FetchResponse:
+        """Electron's ``ses.fetch`` (``core.net.fetch``); raises ``NetError`` if it failed."""
+        return await self._fetcher.fetch(url, method, headers, body, credentials)
+
+    def preconnect(self, url: str, num_sockets: int = 1) -> None:
+        """Open ``num_sockets`` (1-6) connections to ``url``'s origin for the next requests."""
+        self._network.preconnect(*preconnect.check_arguments(url, num_sockets))
+
+    async def clear_auth_cache(self) -> None:
+        """Forget HTTP and proxy authentication.
+
+        QtWebEngine 6.11 has no narrower call: its HTTP auth cache is only emptied by
+        ``clearHttpCache`` (research/qtwebengine_network.md row 13), so the HTTP cache is
+        emptied too. The router forgets the upstream proxy credentials it was given; logins
+        saved with ``remember`` stay in the keyring and answer the next challenge.
+        """
+        self._network.forget_proxy_credentials()
+        await self.clear_cache()
+
+    def allow_ntlm_credentials_for_domains(self, domains: str) -> None:
+        """Servers that get integrated NTLM/Negotiate credentials unasked, for every session,
+        as in Electron. QtWebEngine reads this list only at start (Chromium's
+        ``--auth-server-allowlist``), so it is saved and applies from Partita's next start."""
+        auth_allowlist.save(app.data_dir(), auth_allowlist.normalise(domains))
+
+    def on(self, name: str, listener: Listener) -> Session:
+        super().on(name, listener)
+        if name == preconnect.EVENT:
+            self._preconnect_hints.watch()
+        return self
+
+    def once(self, name: str, listener: Listener) -> Session:
+        super().once(name, listener)
+        if name == preconnect.EVENT:
+            self._preconnect_hints.watch()
+        return self
+
     @property
     def network(self) -> SessionNetwork:
         """Partita addition: the router token and proxy configuration of this session."""
         return self._network
+
+    # ----------------------------------------------------------------- TLS (core.net.session_tls)
+    def set_ssl_config(self, min_version: str | None = None, max_version: str | None = None,
+                       disabled_cipher_suites: Iterable[int] | None = None) -> None:
+        """Enforced by the router on the ServerHello: a server choosing a version or cipher
+        outside the config fails with ERR_SSL_VERSION_OR_CIPHER_MISMATCH (core.net.tls_gate).
+        A ``max_version`` below the server's choice fails rather than downgrades, and
+        connections open already keep their TLS version."""
+        self._tls.set_ssl_config(min_version, max_version, disabled_cipher_suites)
+
+    def get_ssl_config(self) -> dict[str, Any]:
+        """Partita addition: ``min_version``, ``max_version``, ``disabled_cipher_suites``."""
+        return self._tls.get_ssl_config()
+
+    def set_certificate_verify_proc(self, proc: VerifyProc | None) -> None:
+        self._tls.set_certificate_verify_proc(proc)
+
+    def get_certificate_exceptions(self) -> list[dict[str, Any]]:
+        """Partita addition: the certificates let through with ``remember=True``."""
+        return self._tls.get_certificate_exceptions()
+
+    def revoke_certificate_exception(self, host: str, fingerprint: str | None = None) -> None:
+        """Partita addition: forget the exceptions for ``host`` (one certificate or all);
+        its untrusted certificates are refused again, in this run too."""
+        self._tls.revoke_certificate_exception(host, fingerprint)
 
     # ----------------------------------------------------------------- user agent
     def set_user_agent(self, user_agent: str, accept_languages: str | None = None) -> None:
@@ -333,6 +471,7 @@ class Session(EventEmitter):
         if self._service_workers is not None:
             self._service_workers.close()
         self._devtools.close()
+        self._net_log.close()
         self._network.close()
         self._settings.close()
         profile, self._profile = self._profile, None  # type: ignore[assignment]

@@ -21,6 +21,7 @@ os.environ["PARTITA_DATA_DIR"] = _DATA.name
 from PyQt6.QtCore import QMessageLogContext, QtMsgType, qInstallMessageHandler  # noqa: E402
 
 from core import app  # noqa: E402
+from tests.dns_server import DnsServer  # noqa: E402
 from tests.servers import HttpServer  # noqa: E402
 
 # Qt warnings fail the test that caused them. pytest-qt's own capture is off (--no-qt-log in
@@ -92,6 +93,32 @@ def http_server() -> Iterator[HttpServer]:
 
 
 @pytest.fixture
+def dns_server() -> Iterator[DnsServer]:
+    """A DNS server on 127.0.0.1 to point a session's resolver at (tests/dns_server.py)."""
+    server = DnsServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A test CA and two server certificates for 127.0.0.1 (tests/tls_servers.py)."""
+    from tests.tls_servers import make_pki
+
+    return make_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture
+def https_server(pki):  # type: ignore[no-untyped-def]
+    """tests/servers.py's routes over TLS, with a certificate of the test CA."""
+    from tests.tls_servers import HttpsServer
+
+    server = HttpsServer(pki.leaf)
+    yield server
+    server.close()
+
+
+@pytest.fixture
 def unique() -> str:
     """A partition name no other test uses (sessions live as long as the process)."""
     return uuid.uuid4().hex[:12]
@@ -101,3 +128,12 @@ def unique() -> str:
 def run(qapp):  # type: ignore[no-untyped-def]
     """Run a coroutine to completion on the Qt loop."""
     return app.run
+
+
+@pytest.fixture(scope="session")
+def os_keyring() -> Iterator[None]:
+    """The real keyring (gnome-keyring on this run's private D-Bus session, unlocked)."""
+    from tests.keyring_daemon import running_keyring
+
+    with running_keyring():
+        yield

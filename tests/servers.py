@@ -207,6 +207,21 @@ def _route_blank_link(handler: _Handler, url: urllib.parse.ParseResult) -> None:
 ROUTES.update({"/slow": _route_slow, "/blank-link": _route_blank_link})
 
 
+# ----------------------------------------------------------------- HTTP authentication
+def _route_basic_auth(handler: _Handler, url: urllib.parse.ParseResult) -> None:
+    # /basic-auth?user=U&password=P: the page for that Basic login, else a 401 for realm "pages".
+    query = urllib.parse.parse_qs(url.query)
+    pair = f"{query.get('user', [''])[0]}:{query.get('password', [''])[0]}"
+    if handler.headers.get("Authorization") == "Basic " + base64.b64encode(pair.encode()).decode():
+        _page(handler, "Logged in")
+        return
+    handler.reply(401, b"<title>Login needed</title>", "text/html",
+                  extra={"WWW-Authenticate": 'Basic realm="pages"'})
+
+
+ROUTES["/basic-auth"] = _route_basic_auth
+
+
 # ----------------------------------------------------------------- service worker routes
 # Logs at start-up (before anyone can attach to it) and for each message a page posts.
 _WORKER = b"""console.log('sw top', 42, {a: 1}, [1, 2], null, true);
@@ -241,3 +256,13 @@ def _route_cacheable_script(handler: _Handler, url: urllib.parse.ParseResult) ->
 
 
 ROUTES["/cacheable.js"] = _route_cacheable_script
+
+
+def _route_bytes(handler: _Handler, url: urllib.parse.ParseResult) -> None:
+    # ``n`` bytes of a known pattern (network emulation's throughput checks).
+    count = int(urllib.parse.parse_qs(url.query).get("n", ["0"])[0])
+    handler.reply(200, (bytes(range(256)) * (count // 256 + 1))[:count],
+                  "application/octet-stream", extra={"Access-Control-Allow-Origin": "*"})
+
+
+ROUTES["/bytes"] = _route_bytes

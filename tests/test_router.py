@@ -14,7 +14,7 @@ import socket
 import subprocess
 import urllib.error
 import urllib.request
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -23,6 +23,7 @@ import pytest
 from core.net.proxy_config import parse_proxy_config
 from core.net.proxy_server import ProxyServer
 from core.net.router import Router, config_policy
+from core.net.upstream import Challenge, CredentialsCallback
 from tests.servers import HttpServer
 from tests.test_router_servers import SocksProxy, UpstreamHttpProxy
 
@@ -38,7 +39,7 @@ async def running(**options: Any) -> AsyncIterator[Router]:
 
 
 def register(router: Router, token: str, rules: str = "", bypass: str = "<-loopback>",
-             credentials: Callable[[ProxyServer], Awaitable[tuple[str, str] | None]] | None = None,
+             credentials: CredentialsCallback | None = None,
              ) -> None:
     # <-loopback>: every server here is on 127.0.0.1, which Chromium's rules bypass otherwise.
     config = parse_proxy_config(proxy_rules=rules, proxy_bypass_rules=bypass)
@@ -79,10 +80,9 @@ async def get_both_ways(router: Router, origin: HttpServer, token: str) -> None:
     assert (await asyncio.to_thread(tunnel_get, router, origin, "/echo?2", token))[0] == 200
 
 
-def answering(pair: tuple[str, str], asked: list[ProxyServer]) -> Callable[
-        [ProxyServer], Awaitable[tuple[str, str] | None]]:
+def answering(pair: tuple[str, str], asked: list[ProxyServer]) -> CredentialsCallback:
     """A credentials callback that records each question."""
-    async def credentials(server: ProxyServer) -> tuple[str, str]:
+    async def credentials(server: ProxyServer, _: Challenge) -> tuple[str, str]:
         asked.append(server)
         return pair
     return credentials

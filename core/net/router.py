@@ -10,8 +10,8 @@ never forwarded.
 Per request, the token's Policy gives the fail-over list for the URL, and the router tries
 each entry in turn: DIRECT, an HTTP or HTTPS proxy, SOCKS4 or SOCKS5 (core.net.upstream).
 Absolute-URI requests (plain http) are forwarded with ``Connection: close`` on both sides;
-CONNECT tunnels are relayed as bytes. Relaying uses 256 KiB reads and ``drain()`` so a slow
-reader on one side slows the other instead of filling memory (research/perf_baseline.md §5).
+CONNECT tunnels, and responses after their head, are relayed as bytes (core.net.relay: spliced
+socket to socket, with backpressure, so a slow reader on one side slows the other).
 
 Every client gets an error answer or a closed connection for a malformed, oversized or stalled
 request; nothing a client sends can stop the router.
@@ -34,6 +34,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from core.net import tls_gate
+from core.net.emulation import OFFLINE_ERROR, Emulation
 from core.net.http_head import (
     NET_ERROR_HEADER,
     Head,
@@ -44,10 +46,18 @@ from core.net.http_head import (
     read_head,
     serialize,
 )
+from core.net.net_log_sink import NetLogFile, SocketTrace, current_trace
 from core.net.proxy_config import ProxyConfig, resolve_proxy_list_async
-from core.net.proxy_server import ProxyServer, Scheme
+from core.net.proxy_server import ProxyServer, Scheme, to_pac_string
+from core.net.relay import SPLICE_FROM, relay
+from core.net.relay import pump as relay_pump
+from core.net.resolver import HostResolver
+from core.net.socket_pool import Key, SocketPool
+from core.net.tls_policy import TlsPolicy
 from core.net.upstream import (
+    PROXY_AUTH_ERROR,
     CredentialsCallback,
+    HostLookup,
     ProxyAuth,
     RouteError,
     Stream,
@@ -60,9 +70,7 @@ from core.net.url_host import UrlParts
 log = logging.getLogger("partita.net.router")
 _T = TypeVar("_T")
 
-CHUNK = 256 * 1024
 REALM = "partita"
-_WRITE_BUFFER = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,25 @@ class Policy:
 
     resolve: Callable[[UrlParts], Awaitable[Sequence[ProxyServer]]]
     credentials: CredentialsCallback | None = None
+    # While ``ses.net_log`` records: where this session's requests are logged (None: no cost).
+    net_log: NetLogFile | None = None
+    # TLS versions, ciphers and certificate checks (core.net.tls_gate); None: no cost.
+    tls: TlsPolicy | None = None
+    # The session's host resolver for DIRECT connections (None: getaddrinfo, uncached).
+    resolver: HostResolver | None = None
+    # Network emulation (offline, latency, throughput); None: the fast relay, no cost.
+    emulation: Emulation | None = None
+
+
+async def _emulate(emulation: Emulation) -> None:
+    """Before a request or tunnel goes on: refuse it while offline, else add the latency."""
+    if emulation.offline:
+        raise HeadError(502, "the session is offline (network emulation)", OFFLINE_ERROR)
+    await asyncio.sleep(emulation.latency_seconds)
+
+
+def _lookup(policy: Policy) -> HostLookup | None:
+    return policy.resolver.addresses if policy.resolver is not None else None
 
 
 def config_policy(config: ProxyConfig, credentials: CredentialsCallback | None = None) -> Policy:
@@ -107,22 +134,7 @@ class _Session:
     auth: ProxyAuth
     writers: set[asyncio.StreamWriter] = field(default_factory=set)
     failures: _Failures = field(default_factory=_Failures)
-
-
-async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """Copy until EOF, then pass the EOF on; a reset on either side just ends the copy."""
-    with contextlib.suppress(OSError):
-        while data := await reader.read(CHUNK):
-            writer.write(data)
-            await writer.drain()
-        if writer.can_write_eof() and not writer.is_closing():
-            writer.write_eof()
-
-
-def _tune(writer: asyncio.StreamWriter) -> None:
-    # drain() waits below the low mark; with the default 64 KiB high mark every 256 KiB
-    # write would stall the copy.
-    writer.transport.set_write_buffer_limits(high=_WRITE_BUFFER)
+    pool: SocketPool = field(default_factory=SocketPool)
 
 
 class Router:
@@ -175,9 +187,20 @@ class Router:
         if not token or ":" in token or not token.isprintable():
             raise ValueError(f"invalid router token {token!r}: printable, non-empty, no ':'")
         old = self._sessions.get(token)
-        self._sessions[token] = _Session(policy, ProxyAuth(policy.credentials),
+        # Remembered upstream credentials outlive a policy change (starting a net log, a new
+        # proxy list) as Chromium's auth cache does; clear_auth_cache forgets them.
+        auth = old.auth if old and old.policy.credentials == policy.credentials \
+            else ProxyAuth(policy.credentials)
+        self._sessions[token] = _Session(policy, auth,
                                          old.writers if old else set(),
-                                         old.failures if old else _Failures())
+                                         old.failures if old else _Failures(),
+                                         old.pool if old else SocketPool())
+
+    def forget_credentials(self, token: str) -> None:
+        """Drop the upstream proxy credentials this session gave (``clear_auth_cache``)."""
+        session = self._sessions.get(token)
+        if session is not None:
+            session.auth = ProxyAuth(session.policy.credentials)
 
     def unregister(self, token: str) -> None:
         self.close_all_connections(token)
@@ -201,7 +224,60 @@ class Router:
         writers = list(session.writers) if session else []
         for writer in writers:
             close_quietly(writer)
-        return len(writers)
+        return len(writers) + (session.pool.close_all() if session else 0)
+
+    async def preconnect(self, token: str, url: str, count: int) -> int:
+        """Open up to ``count`` connections for that session's next requests to ``url``'s
+        origin, by its proxy list, and keep them in its pool; returns how many were opened."""
+        session = self._sessions.get(token)
+        if session is None:
+            return 0
+        parts = UrlParts.parse(url)
+        servers = await self._resolve(session, parts)
+        opened = 0
+
+        async def open_one(server: ProxyServer) -> tuple[Key, Stream, SocketTrace | None]:
+            # Plain http through an HTTP proxy is sent to the proxy itself (see _forward).
+            to_proxy = parts.scheme == "http" and server.scheme in (Scheme.HTTP, Scheme.HTTPS)
+            key = (server, "", 0) if to_proxy else (server, parts.host, parts.port)
+            opening = self._dial(session, *key)
+            log_file = session.policy.net_log
+            if log_file is None:
+                return key, await opening, None
+            trace = SocketTrace(log_file)
+            return key, await trace.connect(server, key[1], key[2], opening), trace
+
+        for _ in range(count):
+            key, stream, trace = await self._first_route(servers, open_one)
+            if session.pool.room(key) <= 0:
+                close_quietly(stream[1])
+                if trace is not None:
+                    trace.close()
+                break
+            session.pool.put(key, stream, trace)
+            opened += 1
+        return opened
+
+    def _dial(self, session: _Session, server: ProxyServer, host: str,
+              port: int) -> Awaitable[Stream]:
+        """A new connection: to ``host:port`` through ``server``, or with no host, to the
+        HTTP(S) proxy ``server`` itself."""
+        if not host:
+            return open_proxy(server, self.upstream_tls, self.connect_timeout)
+        return open_tunnel(server, host, port, session.auth, self.upstream_tls,
+                           self.connect_timeout, _lookup(session.policy))
+
+    async def _open(self, session: _Session, server: ProxyServer, host: str,
+                    port: int) -> Stream:
+        """A connection for the current request: one ``preconnect`` left, else ``_dial``."""
+        trace = current_trace()
+        pooled = session.pool.take((server, host, port))
+        if pooled is not None:
+            if trace is not None:
+                trace.reused(pooled.trace)
+            return pooled.stream
+        opening = self._dial(session, server, host, port)
+        return await (trace.connect(server, host, port, opening) if trace else opening)
 
     async def close(self) -> None:
         self._closing = True
@@ -236,12 +312,18 @@ class Router:
             head = parse_request(await read_head(reader, self.head_timeout))
             session = self._authenticate(head)
             session.writers.add(writer)
+            if session.policy.net_log is not None:
+                session.policy.net_log.request(head.start[0], head.start[1])
+            if (emulation := session.policy.emulation) is not None:
+                await _emulate(emulation)
             if head.start[0].upper() == "CONNECT":
                 await self._tunnel(head, session, reader, writer)
             else:
                 await self._forward(head, session, reader, writer)
         except HeadError as error:
             log.debug("refused a request: %s", error)
+            if (trace := current_trace()) is not None:
+                trace.end(error.net_error or "net::ERR_FAILED")
             if error.status:
                 extra = [("Proxy-Authenticate", f'Basic realm="{REALM}"')] \
                     if error.status == 407 else []
@@ -262,6 +344,8 @@ class Router:
         except Exception:
             log.exception("router: unexpected error on a client connection")
         finally:
+            if (trace := current_trace()) is not None:
+                trace.end()
             if session is not None:
                 session.writers.discard(writer)
             close_quietly(writer)
@@ -269,9 +353,12 @@ class Router:
 
     async def _resolve(self, session: _Session, url: UrlParts) -> Sequence[ProxyServer]:
         try:
-            return await session.policy.resolve(url)
+            servers = await session.policy.resolve(url)
         except Exception as error:  # a PAC failure or a policy bug: a 502, not a crash
             raise HeadError(502, f"no proxy decision for {url.url}: {error}") from None
+        if (trace := current_trace()) is not None:
+            trace.proxy_resolution(to_pac_string(servers))
+        return servers
 
     async def _first_route(
         self, servers: Sequence[ProxyServer], open_one: Callable[[ProxyServer], Awaitable[_T]]
@@ -283,26 +370,22 @@ class Router:
                 return await open_one(server)
             except RouteError as error:
                 failures.append(error)
+                if (trace := current_trace()) is not None and not server.is_direct:
+                    trace.fallback(server, error.net_error)
         code = failures[-1].net_error if failures else "net::ERR_EMPTY_PROXY_LIST"
         reasons = "; ".join(str(failure) for failure in failures) or "empty proxy list"
         raise HeadError(502, f"no route ({code}): {reasons}", code)
 
-    async def _splice(self, client: Stream, upstream: Stream, both_ways: bool) -> None:
-        for side in (client[1], upstream[1]):
-            _tune(side)
-        up = asyncio.create_task(_pump(client[0], upstream[1]))
-        down = asyncio.create_task(_pump(upstream[0], client[1]))
-        try:
-            if both_ways:
-                _, pending = await asyncio.wait({up, down}, return_when=asyncio.FIRST_COMPLETED)
-                if pending:
-                    await asyncio.wait(pending, timeout=self.half_close_timeout)
-            else:
-                await down  # the response ends the exchange: Connection: close both ways
-        finally:
-            up.cancel()
-            down.cancel()
-            close_quietly(upstream[1])
+    async def _splice(self, session: _Session, client: Stream, upstream: Stream,
+                      both_ways: bool, small: bool = False) -> None:
+        socket = trace.socket if (trace := current_trace()) is not None else None
+        emulation = session.policy.emulation
+        await relay(client, upstream, both_ways=both_ways,
+                    half_close_timeout=self.half_close_timeout,
+                    upload=emulation.upload if emulation else None,
+                    download=emulation.download if emulation else None,
+                    on_sent=socket.sent.add if socket else None,
+                    on_received=socket.received.add if socket else None, small=small)
 
     async def _tunnel(self, head: Head, session: _Session, reader: asyncio.StreamReader,
                       writer: asyncio.StreamWriter) -> None:
@@ -314,13 +397,28 @@ class Router:
         except ValueError as error:
             raise HeadError(400, f"bad CONNECT target {target[:100]!r}: {error}") from None
         servers = await self._resolve(session, url)
-        upstream = await self._first_route(servers, lambda server: open_tunnel(
-            server, url.host, url.port, session.auth, self.upstream_tls, self.connect_timeout))
+        tls = session.policy.tls
+        if tls is not None and tls.certificates is not None and tls.certificates.wants(url.host):
+            # The router's own handshake goes the tunnel's way, on a connection of its own.
+            def fresh(server: ProxyServer) -> Awaitable[Stream]:
+                return open_tunnel(server, url.host, url.port, session.auth, self.upstream_tls,
+                                   self.connect_timeout, _lookup(session.policy))
+
+            await tls_gate.vet_certificate(tls.certificates, url.host,
+                                           lambda: self._first_route(servers, fresh),
+                                           self.connect_timeout)
+        upstream = await self._first_route(
+            servers, lambda server: self._open(session, server, url.host, url.port))
         session.writers.add(upstream[1])
         try:
             writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
             await writer.drain()
-            await self._splice((reader, writer), upstream, both_ways=True)
+            if (trace := current_trace()) is not None:
+                trace.tunnel_established()
+            if tls is not None and tls.config is not None:
+                await tls_gate.check_server_hello((reader, writer), upstream, tls.config,
+                                                  self.connect_timeout)
+            await self._splice(session, (reader, writer), upstream, both_ways=True)
         finally:
             session.writers.discard(upstream[1])
 
@@ -355,6 +453,8 @@ class Router:
             raise HeadError(501, f"{url.scheme}:// is not forwarded; use CONNECT")
         servers = await self._resolve(session, url)
         body = await self._body(head, reader)
+        if body and (emulation := session.policy.emulation) is not None:
+            await emulation.pace_upload(len(body))  # a body held whole skips the relay's pacing
         split = urllib.parse.urlsplit(target)
         origin_form = (split.path or "/") + (f"?{split.query}" if split.query else "")
         headers = [*head.forwardable(), ("Connection", "close")]
@@ -364,16 +464,18 @@ class Router:
         async def exchange(server: ProxyServer) -> tuple[int, Head, Stream]:
             via_proxy = server.scheme in (Scheme.HTTP, Scheme.HTTPS)
             if via_proxy:
-                stream = await open_proxy(server, self.upstream_tls, self.connect_timeout)
+                stream = await self._open(session, server, "", 0)
             else:
-                stream = await open_tunnel(server, url.host, url.port, session.auth,
-                                           self.upstream_tls, self.connect_timeout)
+                stream = await self._open(session, server, url.host, url.port)
             line = f"{method} {target if via_proxy else origin_form} HTTP/1.1"
             auth = session.auth.header(server) if via_proxy else []
             stream[1].write(serialize(line, [*headers, *auth]) + (body or b""))
+            if (trace := current_trace()) is not None:
+                trace.request_headers(line, [*headers, *auth])
             # A streamed body flows while the response head is awaited (the server may want
             # the whole body first); _splice takes over the copy afterwards.
-            pump = None if body is not None else asyncio.create_task(_pump(reader, stream[1]))
+            pump = None if body is not None \
+                else asyncio.create_task(relay_pump(reader, stream[1]))
             try:
                 status, response = parse_status(await stream[0].readuntil(b"\r\n\r\n"))
             except (OSError, HeadError, asyncio.IncompleteReadError,
@@ -386,22 +488,29 @@ class Router:
             return status, response, stream
 
         async def exchange_with_auth(server: ProxyServer) -> tuple[int, Head, Stream]:
+            sent = session.auth.sent(server)
             status, response, stream = await exchange(server)
             via_proxy = server.scheme in (Scheme.HTTP, Scheme.HTTPS)
             if status == 407 and via_proxy and body is not None \
-                    and await session.auth.renew(server):
+                    and await session.auth.renew(server, sent, response):
                 close_quietly(stream[1])
                 status, response, stream = await exchange(server)
             return status, response, stream
 
         status, response, upstream = await self._first_route(servers, exchange_with_auth)
+        if (trace := current_trace()) is not None:
+            trace.response_headers(" ".join(response.start), list(response.headers))
         if status == 407:
             close_quietly(upstream[1])
-            raise HeadError(502, "the upstream proxy wants credentials the session did not give")
+            raise HeadError(502, "the upstream proxy wants credentials the session did not give",
+                            PROXY_AUTH_ERROR)
         session.writers.add(upstream[1])
         try:
             writer.write(serialize(" ".join(response.start),
                                    [*response.forwardable(), ("Connection", "close")]))
-            await self._splice((reader, writer), upstream, both_ways=False)
+            length = response.get("Content-Length") or ""
+            small = body is not None and length.isdigit() and int(length) < SPLICE_FROM
+            await self._splice(session, (reader, writer), upstream, both_ways=False,
+                               small=small)
         finally:
             session.writers.discard(upstream[1])

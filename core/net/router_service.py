@@ -13,9 +13,9 @@ import asyncio
 import logging
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from core.net.router import Policy, Router
 
@@ -70,6 +70,11 @@ class RouterService:
         self._loop.call_soon_threadsafe(run)
         return future.result(timeout=10)
 
+    async def run(self, coroutine: Coroutine[Any, Any, _T]) -> _T:
+        """Await ``coroutine`` on the router's loop from another loop (the Qt loop);
+        cancelling the caller cancels it there too."""
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, self._loop))
+
     def register(self, token: str, policy: Policy) -> None:
         self.call(lambda: self.router.register(token, policy))
 
@@ -82,12 +87,28 @@ class RouterService:
     def close_all_connections(self, token: str) -> int:
         return self.call(lambda: self.router.close_all_connections(token))
 
+    def forget_credentials(self, token: str) -> None:
+        self.call(lambda: self.router.forget_credentials(token))
+
+    def preconnect(self, token: str, url: str, count: int) -> Future[int]:
+        """Start ``Router.preconnect`` without waiting; a failure is only logged, as Chromium
+        drops a failed preconnect silently."""
+        future = asyncio.run_coroutine_threadsafe(
+            self.router.preconnect(token, url, count), self._loop)
+        future.add_done_callback(_log_failed_preconnect)
+        return future
+
     def stop(self) -> None:
         if not self._thread.is_alive():
             return
         asyncio.run_coroutine_threadsafe(self.router.close(), self._loop).result(timeout=10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
+
+
+def _log_failed_preconnect(future: Future[int]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.info("preconnect failed: %s", future.exception())
 
 
 _service: list[RouterService] = []

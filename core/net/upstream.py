@@ -14,17 +14,24 @@ from __future__ import annotations
 import asyncio
 import base64
 import errno
+import re
 import socket
 import ssl
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
-from core.net.http_head import HeadError, parse_status, serialize
+from core.errors import NetError
+from core.net.http_head import Head, HeadError, parse_status, serialize
 from core.net.proxy_server import ProxyServer, Scheme
 from core.net.socks import Credentials, SocksError, socks4_connect, socks5_connect
 from core.net.url_host import unbracketed
 
-CredentialsCallback = Callable[[ProxyServer], Awaitable[Credentials | None]]
 Stream = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+# A host's addresses in the order to try (the session's resolver); NetError if it has none.
+HostLookup = Callable[[str], Awaitable[Sequence[str]]]
+
+# What Chromium reports when a proxy's 407 is not answered (no credentials, or refused ones).
+PROXY_AUTH_ERROR = "net::ERR_PROXY_AUTH_REQUESTED"
 
 # Upstream readers: large enough that a 256 KiB read is rarely cut short by flow control.
 READ_LIMIT = 1 << 20
@@ -34,7 +41,9 @@ class RouteError(Exception):
     """This entry of the proxy list cannot be used; the message says why, and ``net_error``
     names what Chromium reports for it."""
 
-    def __init__(self, message: str, net_error: str = "net::ERR_PROXY_CONNECTION_FAILED") -> None:
+    DEFAULT = "net::ERR_PROXY_CONNECTION_FAILED"
+
+    def __init__(self, message: str, net_error: str = DEFAULT) -> None:
         super().__init__(message)
         self.net_error = net_error
 
@@ -54,6 +63,30 @@ def origin_error(error: BaseException) -> str:
     return "net::ERR_CONNECTION_FAILED"
 
 
+@dataclass(frozen=True)
+class Challenge:
+    """Why a proxy's credentials are asked for: its realm (from ``Proxy-Authenticate``; empty
+    for SOCKS5) and the pair it has just refused, if the request carried one, so that the
+    session asks the user instead of offering the same pair again."""
+
+    realm: str = ""
+    rejected: Credentials | None = None
+
+
+CredentialsCallback = Callable[[ProxyServer, Challenge], Awaitable[Credentials | None]]
+
+_REALM = re.compile(r'realm="((?:[^"\\]|\\.)*)"|realm=([^\s,]+)', re.IGNORECASE)
+
+
+def realm_of(response: Head) -> str:
+    """The realm of a 407's ``Proxy-Authenticate`` challenge ("" when it names none)."""
+    found = _REALM.search(response.get("Proxy-Authenticate") or "")
+    if found is None:
+        return ""
+    quoted = found.group(1)
+    return re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else found.group(2)
+
+
 class ProxyAuth:
     """A session's upstream proxy credentials: asked once per proxy, then sent up front."""
 
@@ -65,6 +98,10 @@ class ProxyAuth:
     def can_ask(self) -> bool:
         return self._callback is not None
 
+    def sent(self, server: ProxyServer) -> Credentials | None:
+        """The pair a request to ``server`` carries now (pass it to ``renew`` after a 407)."""
+        return self._known.get(server)
+
     def header(self, server: ProxyServer) -> list[tuple[str, str]]:
         pair = self._known.get(server)
         if pair is None:
@@ -72,17 +109,24 @@ class ProxyAuth:
         token = base64.b64encode(f"{pair[0]}:{pair[1]}".encode()).decode("ascii")
         return [("Proxy-Authorization", f"Basic {token}")]
 
-    async def get(self, server: ProxyServer) -> Credentials | None:
+    async def get(self, server: ProxyServer, challenge: Challenge | None = None,
+                  ) -> Credentials | None:
         if server not in self._known and self._callback is not None:
-            pair = await self._callback(server)
+            pair = await self._callback(server, challenge or Challenge())
             if pair is not None:
                 self._known[server] = pair
         return self._known.get(server)
 
-    async def renew(self, server: ProxyServer) -> bool:
-        """After a 407: forget what was sent and ask again; False if nothing new came."""
+    async def renew(self, server: ProxyServer, sent: Credentials | None,
+                    response: Head | None = None) -> bool:
+        """After a 407 to a request that carried ``sent``: ask again; False if nothing new
+        came. A pair learnt meanwhile by a concurrent request is used without asking."""
+        known = self._known.get(server)
+        if known is not None and known != sent:
+            return True
         self._known.pop(server, None)
-        return await self.get(server) is not None
+        challenge = Challenge(realm_of(response) if response is not None else "", sent)
+        return await self.get(server, challenge) is not None
 
 
 def close_quietly(writer: asyncio.StreamWriter) -> None:
@@ -104,6 +148,29 @@ async def _dial(host: str, port: int, tls: ssl.SSLContext | None, timeout: float
         raise RouteError(f"cannot connect to {label}: {error or 'timed out'}", code) from None
 
 
+async def _dial_origin(host: str, port: int, timeout: float, lookup: HostLookup | None,
+                       ) -> Stream:
+    """A DIRECT connection: to each address the session's resolver gives, in turn, within
+    one ``timeout``; without a resolver, asyncio's getaddrinfo decides."""
+    label = f"{host}:{port}"
+    if lookup is None:
+        return await _dial(host, port, None, timeout, label, origin=True)
+    try:
+        addresses = await lookup(host)
+    except NetError as error:
+        raise RouteError(f"cannot resolve {host}: {error}", error.code) from None
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    failure = RouteError(f"no address for {host}", "net::ERR_NAME_NOT_RESOLVED")
+    for address in addresses:
+        try:
+            return await _dial(address, port, None, max(deadline - loop.time(), 0.0), label,
+                               origin=True)
+        except RouteError as error:
+            failure = error
+    raise failure
+
+
 async def open_proxy(server: ProxyServer, tls: ssl.SSLContext, timeout: float) -> Stream:
     """A connection to an HTTP (or, over TLS, HTTPS) proxy."""
     use_tls = tls if server.scheme is Scheme.HTTPS else None
@@ -117,12 +184,13 @@ async def _http_connect(
     authority = f"{host}:{port}"
     for attempt in (1, 2):
         reader, writer = await open_proxy(server, tls, timeout)
+        sent = auth.sent(server)
         headers = [("Host", authority), *auth.header(server)]
         writer.write(serialize(f"CONNECT {authority} HTTP/1.1", headers))
         try:
             async with asyncio.timeout(timeout):
                 await writer.drain()
-                status, _ = parse_status(await reader.readuntil(b"\r\n\r\n"))
+                status, response = parse_status(await reader.readuntil(b"\r\n\r\n"))
         except (OSError, TimeoutError, HeadError, asyncio.IncompleteReadError,
                 asyncio.LimitOverrunError) as error:
             close_quietly(writer)
@@ -130,9 +198,10 @@ async def _http_connect(
         if status == 200:
             return reader, writer
         close_quietly(writer)
-        if status == 407 and attempt == 1 and await auth.renew(server):
+        if status == 407 and attempt == 1 and await auth.renew(server, sent, response):
             continue
-        raise RouteError(f"{server.to_uri()} answered CONNECT {authority} with {status}")
+        raise RouteError(f"{server.to_uri()} answered CONNECT {authority} with {status}",
+                         PROXY_AUTH_ERROR if status == 407 else RouteError.DEFAULT)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -155,11 +224,12 @@ async def _socks_connect(
 
 async def open_tunnel(
     server: ProxyServer, host: str, port: int, auth: ProxyAuth, tls: ssl.SSLContext,
-    timeout: float,
+    timeout: float, lookup: HostLookup | None = None,
 ) -> Stream:
-    """A byte stream to ``host:port`` through ``server``; RouteError if it cannot be had."""
+    """A byte stream to ``host:port`` through ``server``; RouteError if it cannot be had.
+    ``lookup`` resolves ``host`` for a DIRECT connection (the session's resolver)."""
     if server.scheme in (Scheme.HTTP, Scheme.HTTPS):
         return await _http_connect(server, host, port, auth, tls, timeout)
     if server.scheme in (Scheme.SOCKS4, Scheme.SOCKS5):
         return await _socks_connect(server, host, port, auth, timeout)
-    return await _dial(host, port, None, timeout, f"{host}:{port}", origin=True)
+    return await _dial_origin(host, port, timeout, lookup)
