@@ -155,9 +155,11 @@ class MainWindow(QMainWindow):
         """A partition's browser, created (with its session and tabs) when first shown."""
         browser = self.browsers.get(entry.key)
         if browser is None:
+            from gui.login_dialog import answer_logins
             from gui.partition_browser import PartitionBrowser
 
             browser = PartitionBrowser(entry, sessions.session_for(entry), self.search_template)
+            answer_logins(browser, browser.session)
             browser.changed.connect(self.store.save)
             browser.current_changed.connect(self._sync_actions)
             self.browsers[entry.key] = browser

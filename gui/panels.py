@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     # The window imports this module before its first frame; sessions come after it.
     from core.session import Session
 
-BUILTIN_MODULES = ("gui.panels_partition", "gui.panels_site_data", "gui.panels_downloads")
+BUILTIN_MODULES = ("gui.panels_partition", "gui.panels_site_data", "gui.panels_downloads",
+                   "gui.panels_proxy", "gui.panels_ssl", "gui.panels_network")
 
 
 @runtime_checkable

@@ -9,6 +9,7 @@ from PyQt6.QtWidgets import QHBoxLayout, QTabWidget, QToolButton, QVBoxLayout, Q
 
 from core.session import Session
 from gui.address import DEFAULT_SEARCH_TEMPLATE
+from gui.cert_guard import CertificateGuard
 from gui.resources import icon
 from gui.state import PartitionEntry
 from gui.tab import BLANK, Tab
@@ -56,6 +57,8 @@ class PartitionBrowser(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
+        self.certificates = CertificateGuard(self)
+        """Asks the user about this partition's certificate errors, in the failing tab."""
         self._restore()
 
     # ----------------------------------------------------------------- tabs

@@ -15,6 +15,7 @@ from PyQt6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from core import app
+from core.session import Session
 from gui.dialogs import AddPartitionDialog
 from gui.main_window import MainWindow
 from gui.state import StateStore
@@ -66,6 +67,15 @@ def add_partition(qtbot: QtBot, window: MainWindow, label: str, name: str,
     qtbot.keyClicks(dialog.folder_edit if kind == "folder" else dialog.name_edit, name)
     qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
     return dialog
+
+
+def open_partition(qtbot: QtBot, window: MainWindow, label: str, name: str) -> Session:
+    """Add an in-memory partition as a user does, wait until it is shown; its session."""
+    add_partition(qtbot, window, label, name, kind="memory")
+    qtbot.waitUntil(lambda: window.sidebar.labels()[-1] == label)
+    browser = window.current_browser()
+    assert browser is not None and browser.entry.label == label
+    return browser.session
 
 
 def click_partition(qtbot: QtBot, window: MainWindow, label: str) -> None:
