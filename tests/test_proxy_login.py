@@ -16,9 +16,12 @@ from core.errors import NetError
 from core.events import Event
 from core.net.credentials import SERVICE
 from core.net.login import AuthInfo
+from core.net.socks import Credentials
+from core.net.upstream import Challenge
 from core.session import Session
 from core.web_contents import WebContents
 from tests.servers import HttpServer
+from tests.test_router import get, register, running
 from tests.test_router_servers import UpstreamHttpProxy
 
 pytestmark = pytest.mark.usefixtures("os_keyring")
@@ -102,6 +105,51 @@ def test_refused_credentials_are_asked_for_again(run, unique: str,
     stored = keyring.get_password(SERVICE, f"{ses.storage_path} "
                                            f"{ses.get_proxy_credentials()[0].proxy}")
     assert json.loads(stored or "null") == {"username": "bob", "password": "pw"}
+
+
+def test_a_request_meeting_the_refusal_while_the_user_is_asked_waits_for_the_answer(
+        http_server: HttpServer) -> None:
+    """A page and its favicon meet the proxy's refusal of the same pair: one question, and
+    no request goes out bare (which would offer the remembered, refused pair again)."""
+    typo, good = ("bob", "typo"), ("bob", "pw")
+    challenges: list[Challenge] = []
+
+    async def main() -> list[tuple[str, str]]:
+        asked_again, answer = asyncio.Event(), asyncio.Event()
+
+        async def credentials(_: object, challenge: Challenge) -> Credentials:
+            challenges.append(challenge)
+            if len(challenges) == 1:
+                return typo
+            asked_again.set()
+            await answer.wait()  # the user is still typing
+            return good
+
+        upstream = await UpstreamHttpProxy(credentials=good).start()
+        try:
+            async with running() as router:
+                register(router, "A", f"127.0.0.1:{upstream.port}", credentials=credentials)
+                status, body = await asyncio.to_thread(get, router, http_server.url("/echo?1"), "A")
+                assert status == 502 and "credentials" in body
+                page = asyncio.ensure_future(
+                    asyncio.to_thread(get, router, http_server.url("/echo?page"), "A"))
+                async with asyncio.timeout(10):
+                    await asked_again.wait()
+                favicon = asyncio.ensure_future(
+                    asyncio.to_thread(get, router, http_server.url("/echo?favicon"), "A"))
+                async with asyncio.timeout(10):  # until the proxy has refused it too
+                    while not any("favicon" in target for _, target, _ in upstream.seen):
+                        await asyncio.sleep(0.01)
+                answer.set()
+                assert [status for status, _ in await asyncio.gather(page, favicon)] == [200, 200]
+        finally:
+            await upstream.close()
+        return [(target.rpartition("?")[2], auth) for _, target, auth in upstream.seen]
+
+    seen = asyncio.run(main())
+    assert challenges == [Challenge("up", None), Challenge("up", typo)]
+    refused, accepted = "Basic Ym9iOnR5cG8=", "Basic Ym9iOnB3"
+    assert [auth for query, auth in seen if query == "favicon"] == [refused, accepted]
 
 
 @pytest.mark.parametrize("listener", ["none", "cancels"])

@@ -29,9 +29,12 @@ class ProxyLogin:
     async def credentials(self, server: ProxyServer, challenge: Challenge) -> Credentials | None:
         """The pair to send to ``server`` (call on the Qt loop); None fails the request."""
         key = proxy_key(server)
-        stored = await self.store.get(key)
-        if stored is not None and stored != challenge.rejected:
-            return stored
+        # While a question is open the store may still hold the pair just refused (the answer
+        # is saved before the question closes): an open question is joined, never bypassed.
+        if key not in self._asking:
+            stored = await self.store.get(key)
+            if stored is not None and stored != challenge.rejected and key not in self._asking:
+                return stored
         asking = self._asking.get(key)
         if asking is None:
             asking = asyncio.ensure_future(self._ask(key, server, challenge))

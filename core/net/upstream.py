@@ -88,11 +88,18 @@ def realm_of(response: Head) -> str:
 
 
 class ProxyAuth:
-    """A session's upstream proxy credentials: asked once per proxy, then sent up front."""
+    """A session's upstream proxy credentials: asked once per proxy, then sent up front.
+
+    A refused pair stays the one requests carry until its replacement comes: a request made
+    while the question is open then meets the same refusal and waits for the same answer,
+    instead of going out bare and asking with nothing refused (which would offer the
+    remembered, refused pair again, or ask twice)."""
 
     def __init__(self, callback: CredentialsCallback | None) -> None:
         self._callback = callback
         self._known: dict[ProxyServer, Credentials] = {}
+        # The last question per proxy; an open one is shared by every request that needs it.
+        self._asking: dict[ProxyServer, asyncio.Future[Credentials | None]] = {}
 
     @property
     def can_ask(self) -> bool:
@@ -109,24 +116,44 @@ class ProxyAuth:
         token = base64.b64encode(f"{pair[0]}:{pair[1]}".encode()).decode("ascii")
         return [("Proxy-Authorization", f"Basic {token}")]
 
-    async def get(self, server: ProxyServer, challenge: Challenge | None = None,
-                  ) -> Credentials | None:
+    async def get(self, server: ProxyServer) -> Credentials | None:
         if server not in self._known and self._callback is not None:
-            pair = await self._callback(server, challenge or Challenge())
-            if pair is not None:
-                self._known[server] = pair
+            await self._ask(self._callback, server, Challenge())
         return self._known.get(server)
 
     async def renew(self, server: ProxyServer, sent: Credentials | None,
                     response: Head | None = None) -> bool:
         """After a 407 to a request that carried ``sent``: ask again; False if nothing new
-        came. A pair learnt meanwhile by a concurrent request is used without asking."""
-        known = self._known.get(server)
-        if known is not None and known != sent:
-            return True
-        self._known.pop(server, None)
+        came. A pair learnt meanwhile by a concurrent request is used without asking; while
+        a question is open, its answer is newer than any pair known, so it is awaited."""
+        if not self._is_asking(server):
+            known = self._known.get(server)
+            if known is not None and known != sent:
+                return True
+        if self._callback is None:
+            return False
         challenge = Challenge(realm_of(response) if response is not None else "", sent)
-        return await self.get(server, challenge) is not None
+        return await self._ask(self._callback, server, challenge) is not None
+
+    def _is_asking(self, server: ProxyServer) -> bool:
+        asking = self._asking.get(server)
+        return asking is not None and not asking.done()
+
+    async def _ask(self, callback: CredentialsCallback, server: ProxyServer,
+                   challenge: Challenge) -> Credentials | None:
+        if not self._is_asking(server):
+            self._asking[server] = asyncio.ensure_future(
+                self._learn(callback, server, challenge))
+        asking = self._asking[server]
+        # Shielded: a request that gives up must not cancel the question the others wait on.
+        return await asyncio.shield(asking)
+
+    async def _learn(self, callback: CredentialsCallback, server: ProxyServer,
+                     challenge: Challenge) -> Credentials | None:
+        pair = await callback(server, challenge)
+        if pair is not None:
+            self._known[server] = pair
+        return pair
 
 
 def close_quietly(writer: asyncio.StreamWriter) -> None:
