@@ -197,10 +197,11 @@ class Session(EventEmitter):
         self._network.dns.clear_host_resolver_cache()
 
     def configure_host_resolver(self, *, nameservers: Sequence[str] | None = None) -> None:
-        """Partita addition: the DNS servers this session's pages and ``resolve_host`` ask
-        (``["192.0.2.1", "[2001:db8::1]:5353"]``; IP addresses, port 53 unless given), for
-        ``source="dns"`` and ``"any"``; None: the system's resolver again. Kept in the
-        partition's settings; cached answers become stale, as after a DNS change."""
+        """Partita addition: the DNS servers this session's pages, downloads, SOCKS4 proxies
+        and ``resolve_host`` ask (``["192.0.2.1", "[2001:db8::1]:5353"]``; IP addresses, port
+        53 unless given), for ``source="dns"`` and ``"any"``; None: the system's resolver
+        again. Kept in the partition's settings; cached answers become stale, as after a DNS
+        change."""
         self._network.dns.configure(nameservers)
 
     def get_proxy_settings(self) -> dict[str, str | None] | None:

@@ -1,9 +1,10 @@
 """What the engine does with each HTTP answer's status line and headers.
 
-Redirects extend the URL chain; a 200 to a ranged request (the resource changed, or the server
-has no ranges) restarts the file from zero; a 206 must start exactly where we asked; a 416
-means either "you have it all" or "start over"; busy answers are retried, other errors are
-final.
+The router's answer in place of a connection it could not make is a failed connection, named
+as Chromium names it; redirects extend the URL chain; a 200 to a ranged request (the resource
+changed, or the server has no ranges) restarts the file from zero; a 206 must start exactly
+where we asked; a 416 means either "you have it all" or "start over"; busy answers are
+retried, other errors are final.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from PyQt6.QtNetwork import QNetworkRequest
 from core.downloads import http
 from core.downloads.record import DownloadRecord
 from core.downloads.stream import Stream
+from core.net.reply_errors import routed_error
 
 
 class _Engine(Protocol):
@@ -36,7 +38,11 @@ class AnswerHandling:
 
     def stream_headers(self: _Engine, stream: Stream) -> None:
         status = stream.status()
-        if status in http.REDIRECT_STATUS:
+        routed = routed_error(stream.reply)
+        if routed is not None:  # the router could not connect: no server answered
+            self._drop(stream)
+            self._transient(f"{routed}: reported by the router")
+        elif status in http.REDIRECT_STATUS:
             _redirect(self, stream)
         elif status == 416:
             _unsatisfiable(self, stream)

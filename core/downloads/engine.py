@@ -52,6 +52,7 @@ class Host(Protocol):
     def request_headers(self, record: DownloadRecord) -> dict[str, str]: ...
     async def cookie_header(self, url: str) -> str | None: ...
     def keep_cookies(self, reply: QNetworkReply) -> None: ...
+    def network_error(self, reply: QNetworkReply) -> str: ...
     def announce(self, item: DownloadItem) -> bool: ...
     def default_path(self, record: DownloadRecord) -> str: ...
     def save(self, record: DownloadRecord) -> None: ...
@@ -314,7 +315,7 @@ class HttpDownload(AnswerHandling):
             if stream.status() >= 400:
                 self.stream_headers(stream)
             else:
-                self._transient(stream.error_text() or "The connection failed")
+                self._transient(self._failure(stream))
             return
         clean_end = stream.network_done and stream.error() == _NoError
         self._drop(stream)
@@ -324,7 +325,13 @@ class HttpDownload(AnswerHandling):
         if segment.finished:
             self._maybe_complete()
         else:
-            self._transient(stream.error_text() if not clean_end else "The transfer ended early")
+            self._transient(self._failure(stream) if not clean_end else "The transfer ended early")
+
+    def _failure(self, stream: Stream) -> str:
+        """Why the connection failed: Chromium's name for it, as a page would report, then
+        Qt's words."""
+        detail = stream.error_text() or "The connection failed"
+        return f"{self._host.network_error(stream.reply)}: {detail}"
 
     def _drop(self, stream: Stream) -> None:
         stream.close()

@@ -31,6 +31,7 @@ from core.downloads.record import PART_SUFFIX, DownloadRecord, Segment
 from core.downloads.settings import DownloadSettings
 from core.events import Event
 from core.headers import check_header_value
+from core.net.reply_errors import reply_error
 
 if TYPE_CHECKING:
     from core.session import Session
@@ -246,6 +247,9 @@ class DownloadManager:
 
     def keep_cookies(self, reply: QNetworkReply) -> None:
         cookies.keep_cookies(self._session, reply)
+
+    def network_error(self, reply: QNetworkReply) -> str:
+        return reply_error(reply, self._session.network)
 
     def announce(self, item: DownloadItem) -> bool:
         return self._announce(item, None)

@@ -26,44 +26,21 @@ from typing import TYPE_CHECKING, Any
 from PyQt6.QtCore import QByteArray, QUrl
 from PyQt6.QtNetwork import QNetworkAccessManager, QNetworkReply, QNetworkRequest
 
-from core import net_errors
 from core.downloads import cookies
 from core.downloads.http import MAX_REDIRECTS, REDIRECT_STATUS
 from core.errors import NetError, NotSupportedError
 from core.headers import check_header_value
-from core.net.http_head import NET_ERROR_HEADER
+from core.net.reply_errors import reply_error, routed_error
 from core.net.response import Response
 
 if TYPE_CHECKING:
     from core.session import Session
 
 _Attr = QNetworkRequest.Attribute
-_Error = QNetworkReply.NetworkError
 CREDENTIALS = ("include", "omit", "same-origin")
 # The body is decoded and complete: these would describe bytes a protocol handler's page
 # never gets.
 _RESERVED_WHEN_SERVED = frozenset({"content-encoding", "content-length", "transfer-encoding"})
-# Errors QtNetwork reports for the router, which is the only proxy this manager uses: the
-# router refused a CONNECT, and remembers why (SessionNetwork.real_error).
-_PROXY_ERRORS = frozenset({
-    _Error.ProxyConnectionRefusedError, _Error.ProxyConnectionClosedError,
-    _Error.ProxyNotFoundError, _Error.ProxyTimeoutError,
-    _Error.ProxyAuthenticationRequiredError, _Error.UnknownProxyError,
-})
-_NET_ERRORS = {
-    _Error.ConnectionRefusedError: "net::ERR_CONNECTION_REFUSED",
-    _Error.RemoteHostClosedError: "net::ERR_CONNECTION_CLOSED",
-    _Error.HostNotFoundError: "net::ERR_NAME_NOT_RESOLVED",
-    _Error.TimeoutError: "net::ERR_TIMED_OUT",
-    _Error.OperationCanceledError: "net::ERR_ABORTED",
-    _Error.SslHandshakeFailedError: "net::ERR_SSL_PROTOCOL_ERROR",
-    _Error.TemporaryNetworkFailureError: "net::ERR_NETWORK_CHANGED",
-    _Error.NetworkSessionFailedError: "net::ERR_INTERNET_DISCONNECTED",
-    _Error.TooManyRedirectsError: "net::ERR_TOO_MANY_REDIRECTS",
-    _Error.InsecureRedirectError: "net::ERR_UNSAFE_REDIRECT",
-    _Error.ProtocolUnknownError: "net::ERR_UNKNOWN_URL_SCHEME",
-    _Error.ProtocolFailure: "net::ERR_INVALID_RESPONSE",
-}
 
 
 class Headers(Mapping[str, str]):
@@ -243,20 +220,13 @@ class Fetcher:
         return reply
 
     def _error(self, reply: QNetworkReply, url: QUrl) -> NetError:
-        code = reply.error()
-        text = url.toString()
-        # Qt reports a CONNECT the router refused as an unknown network error.
-        if code in _PROXY_ERRORS or (code == _Error.UnknownNetworkError
-                                     and url.scheme() == "https"):
-            name = self._session.network.real_error(text, "net::ERR_TUNNEL_CONNECTION_FAILED")
-        else:
-            name = _NET_ERRORS.get(code, net_errors.name_for(-2))
-        return NetError(name, text, reply.errorString())
+        return NetError(reply_error(reply, self._session.network), url.toString(),
+                        reply.errorString())
 
     def _response(self, reply: QNetworkReply, status: int, chain: list[QUrl]) -> FetchResponse:
         pairs = [(bytes(name.data()).decode("latin-1"), bytes(value.data()).decode("latin-1"))
                  for name, value in reply.rawHeaderPairs()]
-        routed = next((v for k, v in pairs if k.lower() == NET_ERROR_HEADER.lower()), None)
+        routed = routed_error(reply)
         if routed is not None:  # the router's answer in place of a failed connection
             raise NetError(routed, chain[-1].toString(), "reported by the router")
         reason = reply.attribute(_Attr.HttpReasonPhraseAttribute)

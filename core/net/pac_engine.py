@@ -6,6 +6,8 @@ dedicated thread (QuickJS checks its stack against the thread that created it, a
 blocks), and the engine reloads a script only when a different one is asked for. A script is
 wrapped so that load errors, throws and non-string results come back as text instead of being
 printed to stderr by the C library; they raise PacError with the engine's message.
+dnsResolve, isResolvable and isInNet ask the system's resolver, not the session's nameservers:
+pacparser calls getaddrinfo in C and takes no resolver from Python (1.5.3: no such hook).
 """
 
 from __future__ import annotations

@@ -62,8 +62,8 @@ class _EngineProxies(QNetworkProxyFactory):
     relaying through a Python thread would cap a download at about 0.6 GB/s and double its
     CPU (bench/downloads.py: 0.74x curl through the router). Anything else (proxies,
     fail-over lists, PAC scripts, which the router evaluates without blocking; network
-    emulation) goes through the router with the session's token, so one policy governs both
-    paths.
+    emulation; the session's own nameservers, which Qt's getaddrinfo would not ask) goes
+    through the router with the session's token, so one policy governs both paths.
     """
 
     def __init__(self, network: SessionNetwork) -> None:
@@ -73,13 +73,16 @@ class _EngineProxies(QNetworkProxyFactory):
     def queryProxy(
         self, query: QNetworkProxyQuery | None = None,
     ) -> list[QNetworkProxy]:
-        config = self._network.config
-        # Network emulation is the router's: while it is on, everything goes through it.
-        if query is not None and not config.uses_pac and self._network.emulation is None:
+        network = self._network
+        config = network.config
+        # Network emulation and the session's nameservers are the router's: while either is
+        # in use, everything goes through it.
+        if (query is not None and not config.uses_pac and network.emulation is None
+                and network.dns.nameservers is None):
             servers = resolve_proxy_list(config, query.url().toString())
             if tuple(servers) == (DIRECT,):
                 return [QNetworkProxy(QNetworkProxy.ProxyType.NoProxy)]
-        return [self._network.qt_proxy()]
+        return [network.qt_proxy()]
 
 
 class SessionNetwork:

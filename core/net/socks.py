@@ -1,14 +1,14 @@
 """SOCKS client handshakes (RFC 1928 SOCKS5 with RFC 1929 user/password, and SOCKS4).
 
-Like Chromium's SOCKS clients, SOCKS4 sends an IPv4 address resolved here, while SOCKS5 sends
-the host name and lets the proxy resolve it (so a SOCKS5 user's DNS goes through the proxy).
+Like Chromium's SOCKS clients, SOCKS4 sends an IPv4 address the caller resolved (with the
+session's resolver, core.net.upstream), while SOCKS5 sends the host name and lets the proxy
+resolve it (so a SOCKS5 user's DNS goes through the proxy).
 """
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
-import socket
 import struct
 from collections.abc import Awaitable, Callable
 
@@ -27,15 +27,10 @@ _SOCKS5_REPLIES = {
 
 
 async def socks4_connect(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, port: int
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, port: int,
+    address: ipaddress.IPv4Address,
 ) -> None:
-    loop = asyncio.get_running_loop()
-    try:
-        infos = await loop.getaddrinfo(host.strip("[]"), port, family=socket.AF_INET,
-                                       type=socket.SOCK_STREAM)
-    except OSError as error:
-        raise SocksError(f"SOCKS4 needs an IPv4 address for {host}: {error}") from None
-    address = ipaddress.IPv4Address(infos[0][4][0])
+    """Ask for ``host:port`` by ``address``, the IPv4 address ``host`` resolved to."""
     writer.write(struct.pack(">BBH", 4, 1, port) + address.packed + b"\0")
     await writer.drain()
     reply = await reader.readexactly(8)

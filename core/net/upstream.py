@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import errno
+import ipaddress
 import re
 import socket
 import ssl
@@ -232,17 +233,43 @@ async def _http_connect(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+async def _socks4_address(host: str, lookup: HostLookup | None) -> ipaddress.IPv4Address:
+    """SOCKS4 carries an IPv4 address: the first the session's resolver gives (NetError if
+    it knows none); without a resolver, getaddrinfo's."""
+    name = unbracketed(host)
+    if lookup is None:
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                name, None, family=socket.AF_INET, type=socket.SOCK_STREAM)
+        except OSError as error:
+            raise SocksError(f"SOCKS4 needs an IPv4 address for {host}: {error}") from None
+        addresses: Sequence[str] = [str(info[4][0]) for info in infos]
+    else:
+        addresses = await lookup(name)
+    for address in addresses:
+        ip = ipaddress.ip_address(address)
+        if isinstance(ip, ipaddress.IPv4Address):
+            return ip
+    raise SocksError(f"SOCKS4 needs an IPv4 address for {host}, which has none")
+
+
 async def _socks_connect(
-    server: ProxyServer, host: str, port: int, auth: ProxyAuth, timeout: float
+    server: ProxyServer, host: str, port: int, auth: ProxyAuth, timeout: float,
+    lookup: HostLookup | None,
 ) -> Stream:
     reader, writer = await _dial(server.host, server.port, None, timeout, server.to_uri())
     try:
         async with asyncio.timeout(timeout):
             if server.scheme is Scheme.SOCKS4:
-                await socks4_connect(reader, writer, host, port)
+                address = await _socks4_address(host, lookup)
+                await socks4_connect(reader, writer, host, port, address)
             else:
                 ask = (lambda: auth.get(server)) if auth.can_ask else None
                 await socks5_connect(reader, writer, host, port, ask)
+    except NetError as error:  # the session's resolver knows no address for host
+        close_quietly(writer)
+        raise RouteError(f"{server.to_uri()}: cannot resolve {host}: {error}",
+                         error.code) from None
     except (OSError, TimeoutError, SocksError, asyncio.IncompleteReadError) as error:
         close_quietly(writer)
         raise RouteError(f"{server.to_uri()}: {error or 'timed out'}") from None
@@ -254,9 +281,10 @@ async def open_tunnel(
     timeout: float, lookup: HostLookup | None = None,
 ) -> Stream:
     """A byte stream to ``host:port`` through ``server``; RouteError if it cannot be had.
-    ``lookup`` resolves ``host`` for a DIRECT connection (the session's resolver)."""
+    ``lookup`` resolves ``host`` where Partita does (the session's resolver): for a DIRECT
+    connection and for SOCKS4, which carries an address."""
     if server.scheme in (Scheme.HTTP, Scheme.HTTPS):
         return await _http_connect(server, host, port, auth, tls, timeout)
     if server.scheme in (Scheme.SOCKS4, Scheme.SOCKS5):
-        return await _socks_connect(server, host, port, auth, timeout)
+        return await _socks_connect(server, host, port, auth, timeout, lookup)
     return await _dial_origin(host, port, timeout, lookup)
