@@ -27,7 +27,7 @@ from core.downloads.manager import DownloadManager
 from core.errors import NotSupportedError
 from core.events import EventEmitter
 from core.headers import accept_language_header, check_header_value
-from core.net import auth_allowlist, login, preconnect, router_service
+from core.net import auth_allowlist, auth_cache, login, preconnect, router_service
 from core.net.cookies import Cookies
 from core.net.credentials import CredentialStore, StoredCredential
 from core.net.fetch import Fetcher
@@ -238,13 +238,14 @@ class Session(EventEmitter):
     async def clear_auth_cache(self) -> None:
         """Forget HTTP and proxy authentication.
 
-        QtWebEngine 6.11 has no narrower call: its HTTP auth cache is only emptied by
-        ``clearHttpCache`` (research/qtwebengine_network.md row 13), so the HTTP cache is
-        emptied too. The router forgets the upstream proxy credentials it was given; logins
-        saved with ``remember`` stay in the keyring and answer the next challenge.
+        Chromium's HTTP auth cache is only emptied with a new network context, which
+        ``clearHttpCache`` gives (research/qtwebengine_network.md row 13), so the HTTP cache
+        is emptied too; the cookies and the open pages are carried over to the new context
+        (``core.net.auth_cache``). The router forgets the upstream proxy credentials it was
+        given; logins saved with ``remember`` stay in the keyring and answer the next challenge.
         """
         self._network.forget_proxy_credentials()
-        await self.clear_cache()
+        await auth_cache.clear_auth_cache(self._profile, self._devtools, self._cookies)
 
     def allow_ntlm_credentials_for_domains(self, domains: str) -> None:
         """Servers that get integrated NTLM/Negotiate credentials unasked, for every session,
@@ -382,18 +383,12 @@ class Session(EventEmitter):
         return await asyncio.get_running_loop().run_in_executor(None, _disk_usage, cache)
 
     async def clear_cache(self) -> None:
-        done = asyncio.get_running_loop().create_future()
-
-        def finished() -> None:
-            if not done.done():
-                done.set_result(None)
-
-        self._profile.clearHttpCacheCompleted.connect(finished)
-        try:
-            self._profile.clearHttpCache()
-            await done
-        finally:
-            self._profile.clearHttpCacheCompleted.disconnect(finished)
+        """Empty the HTTP cache (on disk, or in memory), as the DevTools protocol's
+        ``Network.clearBrowserCache`` does: Chromium's cache removal alone. Not
+        ``QWebEngineProfile.clearHttpCache``, which then replaces the network context: that
+        drops the cookies not yet on disk and leaves open pages unable to fetch (measured,
+        Qt 6.11; ``core.net.auth_cache``)."""
+        await self._devtools.send("Network.clearBrowserCache")
 
     def flush_storage_data(self) -> None:
         raise NotSupportedError(

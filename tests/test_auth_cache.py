@@ -51,6 +51,36 @@ def test_a_basic_auth_page_prompts_again_after_clear_auth_cache(
     assert page.page.title() == "authed"
 
 
+def test_an_open_page_logs_in_again_after_clear_auth_cache_and_keeps_its_cookies(
+        run, unique: str, server: ConnectionServer) -> None:
+    ses = session.from_partition(f"persist:{unique}")
+    asked: list[str] = []
+    changes: list[str] = []
+
+    def login(event: Any, info: Any, callback: Any) -> None:
+        asked.append(info.url)
+        callback(BASIC_USER, BASIC_PASSWORD)
+
+    ses.on("login", login)
+    ses.cookies.on("changed", lambda event, cookie, cause, removed: changes.append(cookie.name))
+    page = WebContents(ses)
+    fetch_basic = "fetch('/basic?fetched').then(r => r.status, e => String(e))"
+
+    async def scenario() -> list[Any]:
+        await page.load_url(server.url("/basic?first"))
+        await page.execute_javascript("document.cookie = 'kept=1'")
+        results: list[Any] = [await page.execute_javascript(fetch_basic), len(asked)]
+        await ses.clear_auth_cache()
+        # The same document, not loaded again: it still fetches, and must log in again.
+        results += [await page.execute_javascript(fetch_basic), len(asked)]
+        results.append([cookie.name for cookie in await ses.cookies.get()])
+        return results
+
+    assert run(scenario()) == [200, 1, 200, 2, ["kept"]]
+    assert asked == [server.url("/basic?first"), server.url("/basic?fetched")]
+    assert changes == ["kept"]
+
+
 def test_ntlm_domains_are_saved_for_the_next_start(unique: str, data_dir: Path) -> None:
     ses = session.from_partition(unique)
     saved = data_dir / auth_allowlist.FILE_NAME

@@ -17,7 +17,8 @@ notifies in a fixed order, which is enough to recover its ``CookieChangeCause``:
 * removals that this session's own API asked for are ``explicit``.
 
 The one case it cannot tell apart: a page deleting a cookie and setting it again in the
-same instant looks exactly like an overwrite.
+same instant looks exactly like an overwrite. The cookies get their SameSite on the way out
+(``core.net.cookie_same_site``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from PyQt6.QtNetwork import QNetworkCookie
 from PyQt6.QtWebEngineCore import QWebEngineCookieStore
 
 from core.net.cookie_model import Cookie, Key
+from core.net.cookie_same_site import Listing, SameSiteQueue
 from core.net.domains import site_key
 
 # CookieMonster's limits (net/cookies/cookie_monster.cc): past the maximum it purges down to
@@ -58,9 +60,12 @@ def insert_cause(old: Cookie | None, new: Cookie) -> str:
 class ChangeTracker(QObject):
     """Turns the store's signals into ``(cookie, cause, removed)`` calls of ``emit``."""
 
-    def __init__(self, store: QWebEngineCookieStore, emit: Emit) -> None:
+    def __init__(self, store: QWebEngineCookieStore, emit: Emit, listing: Listing) -> None:
         super().__init__()
         self._emit = emit
+        self._outbox = SameSiteQueue(listing, self._delivered)
+        # Cookies being put back into the jar (``mute``) → their value once back.
+        self._muted: dict[Key, str] = {}
         self._pending: Cookie | None = None  # a removal that may still turn out an overwrite
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -77,10 +82,40 @@ class ChangeTracker(QObject):
         store.cookieRemoved.connect(self._removed)
 
     # ----------------------------------------------------------------- what the API tells us
-    def reseed(self, keys: Iterable[Key]) -> None:
+    def reseed(self, cookies: list[Cookie]) -> None:
         """Replace the shadow jar with a fresh listing (``Network.getAllCookies``)."""
-        self._jar = set(keys)
+        self._jar = {cookie.key for cookie in cookies}
         self._per_site = Counter(site_key(domain) for _, domain, _ in self._jar)
+        self._outbox.remember(cookies)
+
+    def remember(self, cookies: Iterable[Cookie]) -> None:
+        """Cookies just listed (about to be deleted, say): their removal reports this SameSite."""
+        self._outbox.remember(cookies)
+
+    def mute(self, cookies: Iterable[Cookie]) -> list[asyncio.Future[None]]:
+        """``cookies`` are being put back as they were: their signals are no changes. Each
+        key is muted until the cookie is back with its value (a removal of another value
+        on the way is the stale copy being replaced); the futures resolve then."""
+        futures = []
+        for cookie in cookies:
+            self._muted[cookie.key] = cookie.value
+            futures.append(self.expect(cookie.key, False))
+        return futures
+
+    def unmute(self) -> None:
+        """Stop muting the cookies whose return was never reported."""
+        self._muted.clear()
+
+    def _swallowed(self, cookie: Cookie) -> bool:
+        value = self._muted.get(cookie.key)
+        if value is None:
+            return False
+        if cookie.value == value:
+            # Back (added), or already there and set again unchanged (Qt's "removal").
+            del self._muted[cookie.key]
+            self._jar.add(cookie.key)
+            self._resolve(cookie.key, False)
+        return True
 
     def expect(self, key: Key, removed: bool) -> asyncio.Future[None]:
         """A future that resolves once the change of ``key`` has been emitted."""
@@ -105,6 +140,8 @@ class ChangeTracker(QObject):
     # ----------------------------------------------------------------- Qt's signals
     def _added(self, raw: QNetworkCookie) -> None:
         cookie = Cookie.from_qt(raw)
+        if self._swallowed(cookie):
+            return
         old = None
         if self._pending is not None and self._pending.key == cookie.key:
             old, self._pending = self._pending, None
@@ -127,6 +164,8 @@ class ChangeTracker(QObject):
 
     def _removed(self, raw: QNetworkCookie) -> None:
         cookie = Cookie.from_qt(raw)
+        if self._swallowed(cookie):
+            return
         site = site_key(cookie.domain)
         if self._pending is not None and self._pending == cookie:
             # Qt reports Chromium's INSERTED_NO_CHANGE_OVERWRITE as a removal (measured): the
@@ -165,7 +204,13 @@ class ChangeTracker(QObject):
             self._send(pending, "expired-overwrite", True)
 
     def _send(self, cookie: Cookie, cause: str, removed: bool) -> None:
+        self._outbox.push(cookie, cause, removed)
+
+    def _delivered(self, cookie: Cookie, cause: str, removed: bool) -> None:
         self._emit(cookie, cause, removed)
-        for future in self._waiters.pop((cookie.key, removed), []):
+        self._resolve(cookie.key, removed)
+
+    def _resolve(self, key: Key, removed: bool) -> None:
+        for future in self._waiters.pop((key, removed), []):
             if not future.done():
                 future.set_result(None)

@@ -17,6 +17,26 @@ _SAME_SITE_FROM_QT = {
 Key = tuple[str, str, str]
 """What makes two cookies the same cookie in Chromium's jar: name, domain, path."""
 
+# Network.Cookie fields that Network.setCookies takes back unchanged (CookieParam).
+_KEPT_BY_SET = ("name", "value", "path", "secure", "httpOnly", "sameSite", "priority",
+                "sourceScheme", "sourcePort", "partitionKey")
+
+
+def set_params(raw: dict[str, Any]) -> dict[str, Any]:
+    """``Network.setCookies`` parameters that put back the cookie ``Network.getAllCookies``
+    listed as ``raw``: a host-only cookie is set through its URL alone (a ``domain`` would make
+    it a domain cookie), a session cookie without ``expires``."""
+    params = {name: raw[name] for name in _KEPT_BY_SET if name in raw}
+    domain = str(raw["domain"])
+    scheme = "https" if raw.get("secure") or raw.get("sourceScheme") == "Secure" else "http"
+    host = domain.lstrip(".")
+    params["url"] = f"{scheme}://{f'[{host}]' if ':' in host else host}{raw['path']}"
+    if domain.startswith("."):
+        params["domain"] = domain
+    if not raw.get("session"):
+        params["expires"] = raw["expires"]
+    return params
+
 
 @dataclass(frozen=True)
 class Cookie:

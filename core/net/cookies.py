@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from core.devtools import CdpError, ProfileChannel
 from core.events import Event, EventEmitter
 from core.net import cookie_file, cookie_rules
 from core.net.cookie_changes import ChangeTracker
-from core.net.cookie_model import Cookie, Key
+from core.net.cookie_model import Cookie, Key, set_params
 from core.net.cookie_rules import CookieRejected
 from core.net.domains import matches_domain
 from core.net.url_host import UrlParts
@@ -53,7 +53,7 @@ class Cookies(EventEmitter):
         self._database = storage / "Cookies" if storage is not None else None
         store = profile.cookieStore()
         assert store is not None  # every profile has its store
-        self._changes = ChangeTracker(store, self._changed)
+        self._changes = ChangeTracker(store, self._changed, self._listing)
 
     def _changed(self, cookie: Cookie, cause: str, removed: bool) -> None:
         self.emit("changed", Event(), cookie, cause, removed)
@@ -61,10 +61,16 @@ class Cookies(EventEmitter):
     # ----------------------------------------------------------------- reading
     async def all(self) -> list[Cookie]:
         """Every cookie of the partition (for site data and the GUI)."""
-        raw = await self._channel.send("Network.getAllCookies")
-        cookies = [Cookie.from_cdp(item) for item in raw.get("cookies", [])]
-        self._changes.reseed(cookie.key for cookie in cookies)
+        cookies = await self._listing()
+        self._changes.reseed(cookies)
         return cookies
+
+    async def _listing(self) -> list[Cookie]:
+        return [Cookie.from_cdp(item) for item in await self._raw_listing()]
+
+    async def _raw_listing(self) -> list[dict[str, Any]]:
+        raw = await self._channel.send("Network.getAllCookies")
+        return list(raw.get("cookies", []))
 
     async def _for_url(self, url: str) -> list[Cookie]:
         """The cookies Chromium would send to ``url`` (HttpOnly included), as Electron's
@@ -152,6 +158,9 @@ class Cookies(EventEmitter):
         """Delete ``cookies`` (one ``Network.deleteCookies`` each, unless ``command`` deletes
         them all at once); their ``changed`` events carry cause ``explicit``."""
         keys = [cookie.key for cookie in cookies]
+        # Listed just now: their removal reports this SameSite even if the insertion's own
+        # listing comes too late to see them.
+        self._changes.remember(cookies)
         waiters = self._changes.expect_explicit(keys)
         commands = [command] if command is not None else [
             {"name": cookie.name, "domain": cookie.domain, "path": cookie.path}
@@ -166,6 +175,24 @@ class Cookies(EventEmitter):
             for waiter in waiters:
                 waiter.cancel()
             self._changes.forget_explicit(unseen)
+
+    async def kept_across(self, reset: Callable[[], Awaitable[None]]) -> None:
+        """Run ``reset``, which gives Chromium a new cookie jar (measured: a new network
+        context holds the cookies already written to disk, or none in memory), and put back
+        every cookie the jar held before, as it was and with no ``changed`` event."""
+        raw = await self._raw_listing()
+        await reset()
+        if not raw:
+            return
+        waiters = self._changes.mute(Cookie.from_cdp(item) for item in raw)
+        try:
+            await self._channel.send(
+                "Network.setCookies", {"cookies": [set_params(item) for item in raw]})
+            await _settled(waiters)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+            self._changes.unmute()
 
     async def flush_store(self) -> None:
         """Resolve once the persistent cookies are on disk (at once for an in-memory session)."""
