@@ -2,9 +2,10 @@
 
 A main-frame error in one of the browser's tabs covers that tab with the interstitial until
 the user chooses; Proceed allows and remembers the certificate for the partition (revocable
-in the SSL panel), Back to safety denies and goes back. A subresource error is denied
-without asking, as Chrome does. An error of a page this browser does not show is left
-alone: its own browser answers it, and an unanswered error is denied by core.
+in the SSL panel), Back to safety denies and goes back. An error of a subresource or a
+subframe (the event's ``is_main_frame`` is False) is denied without asking, as Chrome does.
+An error of a page this browser does not show is left alone: its own browser answers it, and
+an unanswered error is denied by core.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PyQt6.QtCore import QObject, QUrl
+from PyQt6.QtCore import QObject
 from PyQt6.QtWebEngineCore import QWebEnginePage
 
 from core.events import Event
@@ -58,13 +59,14 @@ class CertificateGuard(QObject):
         return asking[0] if asking is not None else None
 
     def _certificate_error(self, event: Event, web_contents: object, url: str, error: str,
-                           certificate: Certificate, callback: Answer) -> None:
+                           certificate: Certificate, callback: Answer,
+                           is_main_frame: bool) -> None:
         tab = next((tab for tab in self._browser.all_tabs() if tab.contents is web_contents),
                    None)
         if tab is None:
             return
         event.prevent_default()
-        if QUrl(url) != QUrl(tab.main_frame_target):
+        if not is_main_frame:
             log.warning("denied a subresource with %s: %s", error, url)
             callback(False)
             return

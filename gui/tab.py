@@ -5,11 +5,7 @@ from __future__ import annotations
 from PyQt6 import sip
 from PyQt6.QtCore import QUrl, pyqtSignal
 from PyQt6.QtGui import QIcon
-from PyQt6.QtWebEngineCore import (
-    QWebEngineNavigationRequest,
-    QWebEngineNewWindowRequest,
-    QWebEnginePage,
-)
+from PyQt6.QtWebEngineCore import QWebEngineNewWindowRequest, QWebEnginePage
 from PyQt6.QtWebEngineWidgets import QWebEngineView
 from PyQt6.QtWidgets import (
     QFrame,
@@ -48,9 +44,6 @@ class Tab(QWidget):
         self.contents = WebContents(session)
         self.search_template = search_template
         self._url = BLANK  # what the tab shows or is about to show, before the page says so
-        self.main_frame_target = BLANK
-        """Where the main frame goes: its latest navigation (typed, link, redirect). Tells a
-        page's certificate error from one of its subresources (the event does not say)."""
         self.is_loading = False
         page = self.contents.page
         self.view = QWebEngineView(self)
@@ -92,7 +85,6 @@ class Tab(QWidget):
         page.loadProgress.connect(self.progress.setValue)
         page.loadFinished.connect(self._load_finished)
         page.newWindowRequested.connect(self._new_window)
-        page.navigationRequested.connect(self._navigation_requested)
         page.windowCloseRequested.connect(self.close_requested)
 
     def _nav_button(self, action: QWebEnginePage.WebAction, icon_name: str,
@@ -157,10 +149,6 @@ class Tab(QWidget):
             self._url = text
             self._show_address(text)
             self.url_changed.emit(text)
-
-    def _navigation_requested(self, request: QWebEngineNavigationRequest) -> None:
-        if request.isMainFrame():
-            self.main_frame_target = request.url().toString()
 
     def _new_window(self, request: QWebEngineNewWindowRequest) -> None:
         self.new_window_requested.emit(request)

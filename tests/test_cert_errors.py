@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -18,6 +19,7 @@ from core import session
 from core.events import Event
 from core.session import Session
 from core.web_contents import WebContents
+from tests.servers import HttpServer
 from tests.tls_servers import HttpsServer, Pki, load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +27,8 @@ AUTHORITY_INVALID = "net::ERR_CERT_AUTHORITY_INVALID"
 
 
 Listener = Callable[..., None]
+CALLBACK = 5
+"""Where the callback is in a listener's arguments (the event first)."""
 
 
 def _answering(ses: Session, *answer: bool) -> list[tuple[Any, ...]]:
@@ -35,7 +39,7 @@ def _answering(ses: Session, *answer: bool) -> list[tuple[Any, ...]]:
     def listener(*args: Any) -> None:
         seen.append(args)
         if answer:
-            args[-1](*answer)
+            args[CALLBACK](*answer)
 
     ses.on("certificate-error", listener)
     return seen
@@ -55,8 +59,9 @@ def test_the_event_describes_the_error_and_an_allow_loads_the_page(
     ses = session.from_partition(unique)
     seen = _answering(ses, True)
     assert run(load(ses, https_server.url("/page?title=Allowed"))) == "Allowed"
-    [(event, contents, url, error, certificate, _)] = seen
+    [(event, contents, url, error, certificate, _, is_main_frame)] = seen
     assert isinstance(event, Event)
+    assert is_main_frame is True
     assert isinstance(contents, WebContents) and contents.session is ses
     assert (url, error) == (https_server.url("/page?title=Allowed"), AUTHORITY_INVALID)
     assert (certificate.subject_name, certificate.issuer_name) == ("127.0.0.1",
@@ -64,14 +69,38 @@ def test_the_event_describes_the_error_and_an_allow_loads_the_page(
     assert ses.get_certificate_exceptions() == []  # allowed once, not remembered
 
 
+def test_a_subresource_s_error_is_not_the_main_frame_s(
+        run, unique: str, http_server: HttpServer, https_server: HttpsServer) -> None:  # type: ignore[no-untyped-def]
+    ses = session.from_partition(unique)
+    seen = _answering(ses, False)
+    image = https_server.url("/asset.gif")
+    page = http_server.url(f"/page?title=Host&body={quote(f'<img src={image}>')}")
+
+    async def scenario() -> str:
+        contents = WebContents(ses)
+        try:
+            await contents.load_url(page)
+            return str(await contents.execute_javascript(
+                "new Promise(done => { const image = document.images[0];"
+                " if (image.complete) done(image.naturalWidth ? 'loaded' : 'failed');"
+                " image.onload = () => done('loaded'); image.onerror = () => done('failed'); })"))
+        finally:
+            contents.close()
+
+    assert run(scenario()) == "failed"
+    [(_, _, url, error, _, _, is_main_frame)] = seen
+    assert (url, error, is_main_frame) == (image, AUTHORITY_INVALID, False)
+    assert https_server.requests() == []
+
+
 def test_a_later_answer_after_prevent_default_decides(run, unique: str,
                                                       https_server: HttpsServer) -> None:  # type: ignore[no-untyped-def]
     allow_ses, deny_ses = (session.from_partition(f"{unique}-{n}") for n in ("allow", "deny"))
 
     def later(allow: bool) -> Listener:
-        def listener(event: Any, *args: Any) -> None:
-            event.prevent_default()  # as a prompt does: the answer comes from the user, later
-            asyncio.get_running_loop().call_soon(args[-1], allow)
+        def listener(*args: Any) -> None:
+            args[0].prevent_default()  # as a prompt does: the answer comes from the user, later
+            asyncio.get_running_loop().call_soon(args[CALLBACK], allow)
         return listener
 
     allow_ses.on("certificate-error", later(True))
@@ -112,10 +141,10 @@ def test_the_callback_names_bad_arguments(run, unique: str, https_server: HttpsS
 
     def listener(*args: Any) -> None:
         try:
-            args[-1]("yes")
+            args[CALLBACK]("yes")
         except TypeError as error:
             problems.append(error)
-        args[-1](False)
+        args[CALLBACK](False)
 
     ses.on("certificate-error", listener)
     assert run(load(ses, https_server.url("/page"))) == AUTHORITY_INVALID

@@ -34,7 +34,8 @@ class Recorder:
         asyncio.get_running_loop().call_soon(callback, self.verdict)
 
     def certificate_error(self, event: Any, contents: Any, url: str, error: str,
-                          certificate: Any, callback: Callable[..., None]) -> None:
+                          certificate: Any, callback: Callable[..., None],
+                          is_main_frame: bool) -> None:
         self.errors.append(error)
         callback(True)
 

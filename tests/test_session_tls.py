@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from PyQt6.QtWebEngineCore import QWebEngineLoadingInfo, QWebEnginePage
 
-from core import session
+from core import net_errors, session
 from core.session import Session
-from tests.tls_servers import PROTOCOL_IN_PAGE, OpenSslServer, Pki, load
+from core.web_contents import WebContents
+from tests.tls_servers import (
+    PROTOCOL_IN_PAGE,
+    HttpsServer,
+    OpenSslServer,
+    Pki,
+    iconless_page,
+    load,
+)
 
 MISMATCH = "net::ERR_SSL_VERSION_OR_CIPHER_MISMATCH"
 ECDHE_RSA_AES128_GCM = 0xC02F
@@ -34,7 +44,7 @@ def _trusting(partition: str) -> Session:
     ses = session.from_partition(partition)
 
     def allow(event: Any, contents: Any, url: str, error: str, certificate: Any,
-              callback: Callable[..., None]) -> None:
+              callback: Callable[..., None], is_main_frame: bool) -> None:
         callback(True)
 
     ses.on("certificate-error", allow)
@@ -102,3 +112,42 @@ def test_ssl_config_is_validated_kept_in_settings_and_read_back(unique: str, qap
         ses.set_ssl_config(disabled_cipher_suites=[-1])
     assert ses.get_ssl_config() == wanted
     assert ses.settings.get("ssl_config") == wanted
+
+
+async def _reload(page: WebContents) -> str:
+    """Reload ``page`` as the Reload button does: ``"net::OK"`` or the load's net error."""
+    done: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+    def changed(info: QWebEngineLoadingInfo) -> None:
+        status = info.status()
+        if status == QWebEngineLoadingInfo.LoadStatus.LoadStartedStatus or done.done():
+            return
+        done.set_result("net::OK" if status == QWebEngineLoadingInfo.LoadStatus.LoadSucceededStatus
+                        else net_errors.name_for(info.errorCode()))
+
+    page.page.loadingChanged.connect(changed)
+    try:
+        page.page.triggerAction(QWebEnginePage.WebAction.Reload)
+        return await done
+    finally:
+        page.page.loadingChanged.disconnect(changed)
+
+
+def test_a_changed_config_applies_to_the_next_request_on_a_kept_alive_server(
+        run, unique: str, https_server: HttpsServer) -> None:  # type: ignore[no-untyped-def]
+    ses = _trusting(unique)
+    url = https_server.url("/page?title=Kept")
+
+    async def scenario() -> list[str]:
+        page = iconless_page(ses)
+        try:
+            await page.load_url(url)  # TLS 1.3, over connections the server keeps open
+            seen = [await _reload(page)]
+            ses.set_ssl_config(max_version="tls1.2")
+            seen.append(await _reload(page))
+            return seen
+        finally:
+            page.close()
+
+    assert run(scenario()) == ["net::OK", MISMATCH]
+    assert len(https_server.requests("/page")) == 2

@@ -28,7 +28,7 @@ async def main(mode: str, partition: str, url: str) -> None:
     asked: list[str] = []
 
     def listener(event: Any, contents: Any, page_url: str, error: str, certificate: Any,
-                 callback: Any) -> None:
+                 callback: Any, is_main_frame: bool) -> None:
         asked.append(error)
         if mode == "remember":
             callback(True, True)

@@ -23,6 +23,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+from PyQt6.QtWebEngineCore import QWebEngineSettings
 
 from core.errors import NetError
 from core.session import Session
@@ -210,13 +211,25 @@ def make_pki(folder: Path) -> Pki:
     return Pki(ca, make_leaf(folder, ca), make_leaf(folder, ca, stem="other"))
 
 
+def iconless_page(ses: Session) -> WebContents:
+    """A page that fetches no favicon. A favicon fetch starting as a page closes opened its
+    tunnel after ``load`` closed the session's connections, and its idle socket held
+    ``s_server`` for the next load (measured); it also keeps one of a page's kept-alive
+    connections busy at random times."""
+    page = WebContents(ses)
+    settings = page.page.settings()
+    assert settings is not None
+    settings.setAttribute(QWebEngineSettings.WebAttribute.AutoLoadIconsForPage, False)
+    return page
+
+
 async def load(ses: Session, url: str, script: str = "document.title") -> Any:
     """What ``script`` gives on the page loaded from ``url``, or the load's net error.
 
     The page and the session's connections are closed afterwards, so the next load opens a
     new tunnel (and ``s_server``, which serves one connection at a time, is free again).
     """
-    page = WebContents(ses)
+    page = iconless_page(ses)
     try:
         await page.load_url(url)
         return await page.execute_javascript(script)

@@ -6,9 +6,11 @@ object made in the slot and ``defer()``-ed there; keeping the signal's own argum
 answering later crashed the process (research/qtwebengine_network.md row 9, Qt 6.11).
 
 The session's ``"certificate-error"`` event gets ``(event, web_contents, url, error,
-certificate, callback)``; ``callback(allow, remember=False)`` answers. A listener that will
-answer later calls ``event.prevent_default()``; with no answer and no prevent_default during
-the event, the certificate is refused, as it is when no listener exists.
+certificate, callback, is_main_frame)``, as Electron's app ``certificate-error`` does;
+``callback(allow, remember=False)`` answers. ``is_main_frame`` is False for a subresource or
+a subframe of the page. A listener that will answer later calls ``event.prevent_default()``;
+with no answer and no prevent_default during the event, the certificate is refused, as it is
+when no listener exists.
 """
 
 from __future__ import annotations
@@ -84,6 +86,6 @@ class CertificateErrors:
 
         event = Event()
         self._emitter.emit(EVENT, event, self._contents, error.url().toString(), name,
-                           certificate, callback)
+                           certificate, callback, error.isMainFrame())
         if not answered and not event.default_prevented:
             callback(False)

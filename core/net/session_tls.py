@@ -94,8 +94,12 @@ class SessionTls:
                        disabled_cipher_suites: Iterable[int] | None) -> None:
         config = SslConfig.parse(min_version, max_version, disabled_cipher_suites)
         self._settings.set(SSL_SETTING, config.to_dict())
-        self._config = config
+        changed, self._config = config != self._config, config
         self._apply()
+        if changed:
+            # Electron stops reusing the pool's old sockets. The router cannot tell an idle
+            # tunnel from a busy one (a WebSocket's), so every tunnel of the session closes.
+            self._close_connections()
 
     def get_ssl_config(self) -> dict[str, Any]:
         return self._config.to_dict()
@@ -136,12 +140,19 @@ class SessionTls:
                                   or (fingerprint is not None and key[1] != fingerprint)}
         self._revoked.add((host, fingerprint))
         self._apply()
-        # A kept-alive tunnel to the host would go on serving it; the session's other
-        # connections close too (the router does not track tunnels by host), and pages
-        # reconnect on their next request.
-        self._network.close_all_connections()
+        # The router does not track tunnels by host: the session's other connections close
+        # too.
+        self._close_connections()
 
     # ----------------------------------------------------------------- the router's policy
+    def _close_connections(self) -> None:
+        """Make a new policy hold for the very next request too.
+
+        The router applies a policy when a tunnel opens; a tunnel Chromium keeps alive would
+        go on serving the page (a reload after a revoke reached the server over it). Pages
+        reconnect on their next request, through the new policy."""
+        self._network.close_all_connections()
+
     def _apply(self) -> None:
         procs = self._procs if self._procs.proc is not None else None
         gate = None
