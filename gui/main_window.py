@@ -34,6 +34,18 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("partita.gui.window")
 
+SIDE_DOCK_WIDTH = 400
+"""Room for the side dock's five tabs, unelided, and the SSL panel's longest suite name."""
+BOTTOM_DOCK_HEIGHT = 220
+"""A bottom dock (Downloads) shows two rows and leaves the pages most of the height."""
+_ORIENTATION = {
+    Qt.DockWidgetArea.LeftDockWidgetArea: Qt.Orientation.Horizontal,
+    Qt.DockWidgetArea.RightDockWidgetArea: Qt.Orientation.Horizontal,
+    Qt.DockWidgetArea.TopDockWidgetArea: Qt.Orientation.Vertical,
+    Qt.DockWidgetArea.BottomDockWidgetArea: Qt.Orientation.Vertical,
+}
+"""The direction in which a dock area's docks are sized."""
+
 
 class MainWindow(QMainWindow):
     def __init__(self, store: StateStore | None = None,
@@ -101,6 +113,10 @@ class MainWindow(QMainWindow):
             assert toggle is not None
             if spec.shortcut:
                 toggle.setShortcut(QKeySequence(spec.shortcut))
+            # Qt's own slot hides a dock that is only behind another tab: the user, who asked
+            # to see that panel, would see it vanish. Ours brings such a panel to the front.
+            toggle.triggered.disconnect()
+            toggle.triggered.connect(lambda _checked, dock=dock: self.toggle_panel(dock))
             self.view_menu.addAction(toggle)
         self._tabify_docks()
         start = self.store.find(self.store.selected) if self.store.selected else None
@@ -117,8 +133,28 @@ class MainWindow(QMainWindow):
                 self.tabifyDockWidget(first, dock)
         for dock in first_by_area.values():
             dock.raise_()
-        self.resizeDocks(list(first_by_area.values()), [340] * len(first_by_area),
-                         Qt.Orientation.Horizontal)
+        # The side docks run the window's full height; a bottom dock lies under the pages.
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        for orientation, size in ((Qt.Orientation.Horizontal, SIDE_DOCK_WIDTH),
+                                  (Qt.Orientation.Vertical, BOTTOM_DOCK_HEIGHT)):
+            docks = [dock for area, dock in first_by_area.items()
+                     if _ORIENTATION[area] is orientation]
+            self.resizeDocks(docks, [size] * len(docks), orientation)
+
+    def toggle_panel(self, dock: QDockWidget) -> None:
+        """What a panel's View-menu entry and shortcut do: show a closed panel in front, bring
+        one that is behind another tab to the front, close the one in front."""
+        if dock.isHidden():
+            dock.show()
+            dock.raise_()
+        elif dock.visibleRegion().isEmpty():  # Qt moves the docks behind a tab out of sight
+            dock.raise_()
+        else:
+            dock.close()
+        toggle = dock.toggleViewAction()
+        assert toggle is not None
+        toggle.setChecked(not dock.isHidden())  # triggering flipped it, whatever we did
 
     def _add_dock(self, spec: panels.PanelSpec) -> QDockWidget:
         widget = spec.factory()

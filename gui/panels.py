@@ -53,10 +53,17 @@ def register(spec: PanelSpec) -> None:
 
 
 def registered() -> list[PanelSpec]:
-    """Every registered panel, the built-in ones first."""
+    """Every registered panel, the built-in ones first in ``BUILTIN_MODULES`` order (whoever
+    imported one of them first: the window's tabs keep their order), then the others."""
     for module in BUILTIN_MODULES:
         importlib.import_module(module)
-    return list(_specs.values())
+
+    def rank(spec: PanelSpec) -> int:
+        module = spec.factory.__module__
+        return BUILTIN_MODULES.index(module) if module in BUILTIN_MODULES else len(
+            BUILTIN_MODULES)
+
+    return sorted(_specs.values(), key=rank)
 
 
 class ErrorLabel(QLabel):

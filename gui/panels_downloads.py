@@ -10,10 +10,18 @@ notification.
 from __future__ import annotations
 
 from PyQt6.QtCore import QMimeData, Qt, QUrl, pyqtSignal
-from PyQt6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
+from PyQt6.QtGui import (
+    QAction,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeySequence,
+    QResizeEvent,
+)
 from PyQt6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QBoxLayout,
     QCheckBox,
     QHBoxLayout,
     QLabel,
@@ -37,10 +45,11 @@ from gui.state import PartitionEntry
 # Schemes a pasted or dropped address may have: what ``Session.download_url`` can fetch
 # (file: would only copy a file the user already has).
 ACCEPTED_SCHEMES = ("http", "https", "data")
+WIDE_LAYOUT_WIDTH = 640
+"""From this width on, the address row and the toolbar share one line (as do the footer's)."""
 
 STYLE = """
 #DownloadsPanel { background: #ffffff; border-left: 1px solid #e3e5ea; }
-#DownloadsPanel QLabel#PanelHint { color: #6b7280; }
 #DownloadsPanel QTreeView { border: 1px solid #e3e5ea; border-radius: 6px; }
 #DownloadsPanel QToolBar { border: none; background: transparent; spacing: 2px; }
 #DownloadsPanel QPushButton { padding: 4px 10px; }
@@ -130,15 +139,28 @@ class DownloadsPanel(QWidget):
         add_row = QHBoxLayout()
         add_row.addWidget(self.url_edit, 1)
         add_row.addWidget(self.add_button)
+        # Stacked in a narrow side dock; side by side in a wide one (the bottom dock, where
+        # height is short): the toolbar left of the address, the summary left of the box.
+        self._header = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self._header.addLayout(add_row, 1)
+        self._header.addWidget(self.toolbar)
+        self._footer = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self._footer.addWidget(self.auto_resume_box)
+        self._footer.addWidget(self.summary_label, 1)
         column = QVBoxLayout(self)
         column.setContentsMargins(12, 10, 12, 12)
         column.setSpacing(6)
-        column.addLayout(add_row)
-        column.addWidget(self.toolbar)
+        column.addLayout(self._header)
         column.addWidget(self.view, 1)
         column.addWidget(self.error_label)
-        column.addWidget(self.auto_resume_box)
-        column.addWidget(self.summary_label)
+        column.addLayout(self._footer)
+
+    def resizeEvent(self, event: QResizeEvent | None) -> None:
+        super().resizeEvent(event)
+        direction = (QBoxLayout.Direction.RightToLeft if self.width() >= WIDE_LAYOUT_WIDTH
+                     else QBoxLayout.Direction.TopToBottom)
+        for layout in (self._header, self._footer):
+            layout.setDirection(direction)
 
     def _fill_toolbar_and_menu(self) -> None:
         for spec in SPECS:
@@ -276,5 +298,8 @@ panels.register(panels.PanelSpec(
     id="downloads",
     title="Downloads",
     factory=DownloadsPanel,
+    # Below the pages, as download managers list transfers: a wide row per download, and the
+    # side dock keeps room for the settings panels' tabs.
+    area=Qt.DockWidgetArea.BottomDockWidgetArea,
     shortcut="Ctrl+Shift+Y",  # as in Firefox
 ))

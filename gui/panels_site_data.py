@@ -45,8 +45,6 @@ COALESCE_MS = 120
 
 STYLE = """
 #SiteDataPanel { background: #ffffff; border-left: 1px solid #e3e5ea; }
-#SiteDataPanel QLabel#PanelCaption { color: #6b7280; font-size: 11px; font-weight: 600; }
-#SiteDataPanel QLabel#PanelHint { color: #6b7280; }
 #SiteDataPanel QTreeWidget { border: 1px solid #e3e5ea; border-radius: 6px; }
 #SiteDataPanel QHeaderView::section { background: #f7f8fa; color: #4b5563; border: none;
     border-bottom: 1px solid #e3e5ea; padding: 4px 6px; }

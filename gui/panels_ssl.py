@@ -134,6 +134,7 @@ class SslPanel(QWidget):
         disabled = set(config["disabled_cipher_suites"] or ())
         boxes = QWidget(objectName="CipherBoxes")
         rows = QVBoxLayout(boxes)
+        rows.setContentsMargins(6, 4, 6, 4)  # narrow: the longest name fits the side dock
         rows.setSpacing(2)
         # Suites this table does not know (set through the API) stay listed, and kept.
         self.cipher_boxes = {}

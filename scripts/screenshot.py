@@ -1,9 +1,14 @@
 #!/usr/bin/env python3
 """Render Partita's main window to a PNG, under Xvfb when there is no display.
 
-    scripts/screenshot.py [PATH]      (default: screenshots/main-window.png)
+    scripts/screenshot.py [PATH]                   (default: screenshots/main-window.png)
+    scripts/screenshot.py [PATH] --panel NAME ...  also the window with panel NAME in front,
+                                                   as panel-NAME.png next to PATH
+    scripts/screenshot.py [PATH] --panel all       every panel so
 
 Uses a throw-away data folder and a local page server, so it touches nothing of the user's.
+The pages set a cookie and two downloads (one finished, one failed) are made, so that the
+Site data and Downloads panels show rows.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -36,6 +42,9 @@ PAGES = {
     "/docs": ("Partition docs", "#22a06b"),
     "/scratch": ("Scratch pad", "#8e4ec6"),
 }
+DOWNLOADS = ("/files/quarterly-report.pdf", "/files/missing-archive.zip")
+"""Downloaded in the Work partition: the first is served, the second answers 404."""
+REPORT = b"%PDF-1.4 screenshot" * 4096
 
 
 class _Pages(http.server.BaseHTTPRequestHandler):
@@ -45,6 +54,9 @@ class _Pages(http.server.BaseHTTPRequestHandler):
         if self.path in self.favicons:
             self._reply(200, self.favicons[self.path], "image/png")
             return
+        if self.path == DOWNLOADS[0]:
+            self._reply(200, REPORT, "application/pdf")
+            return
         title, colour = PAGES.get(self.path, ("Not found", "#6b7280"))
         page = PAGE.format(title=title, colour=colour, icon=self.path.strip("/"))
         self._reply(200 if self.path in PAGES else 404, page.encode(), "text/html")
@@ -52,6 +64,8 @@ class _Pages(http.server.BaseHTTPRequestHandler):
     def _reply(self, status: int, body: bytes, content_type: str) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
+        if content_type == "text/html":
+            self.send_header("Set-Cookie", "theme=light; Max-Age=86400; Path=/")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -103,7 +117,7 @@ def under_xvfb(argv: list[str]) -> int:
         xvfb.wait(timeout=10)
 
 
-def render(output: Path) -> None:
+def render(output: Path, panel_ids: list[str]) -> None:
     sys.path.insert(0, str(ROOT))
     from PyQt6.QtWidgets import QApplication
 
@@ -127,43 +141,72 @@ def render(output: Path) -> None:
     ]
     store.selected = (Kind.PERSISTENT, "persist:work")
     window = MainWindow(store)
+    if "all" in panel_ids:
+        panel_ids = list(window.docks)
+    unknown = [name for name in panel_ids if name not in window.docks]
+    if unknown:
+        sys.exit(f"no panel {unknown[0]!r}; the panels are: {', '.join(window.docks)}, all")
     window.resize(1360, 820)
     window.show()
     for partition in ("scratch", "persist:work"):
         window.select_partition(partition)
     tabs = [tab for browser in window.browsers.values() for tab in browser.all_tabs()]
+    work = window.browsers[store.selected].session
+    work.set_download_path(str(Path(os.environ["PARTITA_DATA_DIR"]) / "downloads"))
+    downloads = [work.download_url(base + path) for path in DOWNLOADS]
 
-    async def loaded() -> None:
+    async def settle(busy: Callable[[], bool], what: str) -> None:
         deadline = time.monotonic() + 30
-        while any(tab.is_loading or not tab.page.title() or tab.page.icon().isNull()
-                  for tab in tabs):
+        while busy():
             if time.monotonic() > deadline:
-                sys.exit("pages did not load within 30 s")
+                sys.exit(f"{what} within 30 s")
             await asyncio.sleep(0.05)
-        await asyncio.sleep(0.5)  # Chromium paints the last frame a little after loading
+        await asyncio.sleep(0.5)  # Chromium and the panels paint a little after the change
 
-    app.run(loaded())
-    output.parent.mkdir(parents=True, exist_ok=True)
-    if not window.grab().save(str(output)):
-        sys.exit(f"could not write {output}")
+    def shot(path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not window.grab().save(str(path)):
+            sys.exit(f"could not write {path}")
+        print(path)
+
+    app.run(settle(lambda: any(
+        tab.is_loading or not tab.page.title() or tab.page.icon().isNull() for tab in tabs
+    ) or any(item is None or item.get_state() == "progressing" for item in downloads),
+        "pages and downloads did not finish"))
+    shot(output)
+
+    def to_front(panel_id: str) -> None:
+        dock = window.docks[panel_id]
+        dock.show()
+        dock.raise_()
+        # Qt moves a dock behind another tab out of the window's sight: wait until it is back.
+        app.run(settle(lambda: dock.visibleRegion().isEmpty(),
+                       f"panel {panel_id!r} did not come to the front"))
+
+    for panel_id in panel_ids:
+        to_front(panel_id)
+        shot(output.with_name(f"panel-{panel_id}.png"))
     window.close()
     session.shutdown()
     server.shutdown()
     QApplication.processEvents()
-    print(output)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", nargs="?", default=str(ROOT / "screenshots" / "main-window.png"))
-    output = Path(parser.parse_args().path).resolve()
+    parser.add_argument("--panel", action="append", default=[], metavar="NAME",
+                        help="also render the window with this panel in front ('all': each)")
+    arguments = parser.parse_args()
+    output = Path(arguments.path).resolve()
     if not os.environ.get("DISPLAY"):
         # The application must end before its X server does: run it as a child of Xvfb's.
-        sys.exit(under_xvfb([sys.executable, __file__, str(output)]))
+        panel_options = [option for name in arguments.panel for option in ("--panel", name)]
+        sys.exit(under_xvfb([sys.executable, __file__, str(output), *panel_options]))
     with tempfile.TemporaryDirectory(prefix="partita-screenshot-") as data:
         os.environ["PARTITA_DATA_DIR"] = data
         os.environ["QT_QPA_PLATFORM"] = "xcb"
-        render(output)
+        render(output, arguments.panel)
 
 
 if __name__ == "__main__":
