@@ -2,7 +2,8 @@
 
 1. curl fetching a large file (default 1 GiB) through the router vs direct, to /dev/null:
    plain http, CONNECT, and CONNECT on the stream path (what network emulation uses), with
-   the router's CPU; medians of alternating runs (the VM is noisy);
+   the router's CPU, and socat relaying the same bytes as the reference for what any relay
+   process costs here; medians of alternating runs (the VM is noisy);
 2. time added per request on loopback, p50 / p99 (fresh connection per request, as Chromium
    makes one per absolute-URI request through the router);
 3. 200 CONNECT tunnels held open at once, each then used for one request.
@@ -19,6 +20,7 @@ import asyncio
 import base64
 import json
 import os
+import shutil
 import socket
 import socketserver
 import statistics
@@ -65,10 +67,27 @@ def _serve_origin() -> None:
         server.serve_forever()
 
 
-def _curl(url: str, proxy: list[str]) -> float:
+def _curl(arguments: list[str]) -> float:
     done = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{speed_download}",
-                           *proxy, url], capture_output=True, text=True, check=True)
+                           *arguments], capture_output=True, text=True, check=True)
     return float(done.stdout) / 1e6
+
+
+def _start_socat(port: int) -> tuple[subprocess.Popen[bytes], int]:
+    with socket.socket() as probe:  # a free port for socat to listen on
+        probe.bind(("127.0.0.1", 0))
+        free = int(probe.getsockname()[1])
+    child = subprocess.Popen(["socat", f"TCP-LISTEN:{free},bind=127.0.0.1,reuseaddr,fork",
+                              f"TCP:127.0.0.1:{port}"])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", free), timeout=1).close()
+            return child, free
+        except OSError:
+            time.sleep(0.05)  # socat starting: poll its port, bounded by the deadline
+    child.kill()
+    raise RuntimeError("socat did not start listening")
 
 
 def _request_time(port: int, proxy_port: int | None, auth: str) -> float:
@@ -105,17 +124,16 @@ async def _tunnel(router_port: int, port: int, auth: str, opened: asyncio.Event,
     return ok
 
 
-def _median_runs(runs: int, commands: dict[str, list[str]],
-                 url: str) -> dict[str, tuple[float, float]]:
+def _median_runs(runs: int, commands: dict[str, list[str]]) -> dict[str, tuple[float, float]]:
     """Median MB/s and the router's CPU seconds, per label; the labels alternate run by run, so
     the VM's drifts hit them alike."""
     speeds: dict[str, list[float]] = {label: [] for label in commands}
     cpu: dict[str, list[float]] = {label: [] for label in commands}
     for _ in range(runs):
-        for label, proxy in commands.items():
+        for label, arguments in commands.items():
             # This process does nothing else meanwhile: its CPU time is the router thread's.
             before = os.times()
-            speeds[label].append(_curl(url, proxy))
+            speeds[label].append(_curl(arguments))
             after = os.times()
             cpu[label].append(after.user + after.system - before.user - before.system)
     return {label: (statistics.median(speeds[label]), statistics.median(cpu[label]))
@@ -138,18 +156,30 @@ async def main(size_mib: int, requests: int, tunnels: int, runs: int) -> None:
     url = f"http://127.0.0.1:{port}/big/{size_mib}"
 
     def proxy(token: str) -> list[str]:
-        return ["-x", service.proxy_url, "--proxy-user", f"{token}:{service.secret}"]
+        return ["-x", service.proxy_url, "--proxy-user", f"{token}:{service.secret}", url]
 
-    figures = await asyncio.to_thread(_median_runs, runs, {
-        "direct": [], "plain": proxy("bench"), "CONNECT": [*proxy("bench"), "-p"],
-        "CONNECT, stream path": [*proxy("streams"), "-p"]}, url)
+    commands = {"direct": [url], "plain": proxy("bench"), "CONNECT": [*proxy("bench"), "-p"],
+                "CONNECT, stream path": [*proxy("streams"), "-p"]}
+    # The ceiling of any relay on this machine: socat copying the same bytes between two
+    # sockets in C, one process between curl and the origin, as the router is.
+    relay = _start_socat(port) if shutil.which("socat") else None
+    if relay is not None:
+        commands["socat TCP relay (reference)"] = [f"http://127.0.0.1:{relay[1]}/big/{size_mib}"]
+    figures = await asyncio.to_thread(_median_runs, runs, commands)
+    if relay is not None:
+        relay[0].terminate()
+        relay[0].wait()
     direct = figures["direct"][0]
     print(f"curl {size_mib} MiB to /dev/null, median of {runs} alternating runs: "
           f"direct {direct:.0f} MB/s")
+    reference = figures.get("socat TCP relay (reference)", (0.0, 0.0))[0]
     for label, (speed, cpu) in figures.items():
-        if label != "direct":
-            print(f"  {label}: {speed:.0f} MB/s ({speed / direct:.2f}x), "
-                  f"router CPU {cpu / size_mib * 1024:.2f} s/GiB")
+        if label == "direct":
+            continue
+        versus = f", {speed / reference:.2f}x socat" if reference and "socat" not in label else ""
+        router_cpu = f", router CPU {cpu / size_mib * 1024:.2f} s/GiB" if "socat" not in label \
+            else ""
+        print(f"  {label}: {speed:.0f} MB/s ({speed / direct:.2f}x direct{versus}){router_cpu}")
 
     timed = await asyncio.to_thread(subprocess.run, [
         sys.executable, __file__, "--times", f"{port} {service.port} {auth} {requests}"],
