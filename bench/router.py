@@ -77,8 +77,10 @@ def _start_socat(port: int) -> tuple[subprocess.Popen[bytes], int]:
     with socket.socket() as probe:  # a free port for socat to listen on
         probe.bind(("127.0.0.1", 0))
         free = int(probe.getsockname()[1])
-    child = subprocess.Popen(["socat", f"TCP-LISTEN:{free},bind=127.0.0.1,reuseaddr,fork",
-                              f"TCP:127.0.0.1:{port}"])
+    # 256 KiB copies, as the router's; its complaint about the probe's early close is noise.
+    child = subprocess.Popen(["socat", "-b", str(256 * 1024),
+                              f"TCP-LISTEN:{free},bind=127.0.0.1,reuseaddr,fork",
+                              f"TCP:127.0.0.1:{port}"], stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
