@@ -14,8 +14,7 @@ import sys
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from core import app, session
-from core.errors import NetError
-from core.web_contents import WebContents
+from tests.page_outcome import load_outcome
 
 
 async def set_emulation(partition: str, arguments: str) -> None:
@@ -30,12 +29,7 @@ async def set_emulation(partition: str, arguments: str) -> None:
 
 async def load(partition: str, url: str) -> None:
     ses = session.from_partition(partition)
-    page = WebContents(ses)
-    try:
-        await page.load_url(url)
-        outcome = page.page.title()
-    except NetError as error:
-        outcome = error.code
+    outcome = await load_outcome(ses, url)
     print(json.dumps({"outcome": outcome, "emulation": ses.get_network_emulation()}),
           flush=True)
 

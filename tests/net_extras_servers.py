@@ -12,7 +12,6 @@ import itertools
 import socket
 import urllib.parse
 from dataclasses import dataclass, field
-from typing import Any
 
 from tests import servers
 
@@ -87,15 +86,3 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-async def wait_until(predicate: Any, timeout: float = 10.0) -> None:
-    """Poll ``predicate()`` on the running loop until it is true; AssertionError on timeout."""
-    import asyncio
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        await asyncio.sleep(0.02)

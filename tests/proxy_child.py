@@ -14,8 +14,7 @@ import sys
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from core import app, session
-from core.errors import NetError
-from core.web_contents import WebContents
+from tests.page_outcome import load_outcome
 
 
 async def set_proxy(partition: str, arguments: str) -> None:
@@ -26,12 +25,7 @@ async def set_proxy(partition: str, arguments: str) -> None:
 async def load(partition: str, url: str) -> None:
     ses = session.from_partition(partition)
     print("created", flush=True)
-    page = WebContents(ses)
-    try:
-        await page.load_url(url)
-        outcome = page.page.title()
-    except NetError as error:
-        outcome = error.code
+    outcome = await load_outcome(ses, url)
     print(json.dumps({"outcome": outcome, "resolve": await ses.resolve_proxy(url),
                       "settings": ses.get_proxy_settings()}), flush=True)
 

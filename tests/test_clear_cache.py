@@ -9,8 +9,8 @@ import pytest
 
 from core import session
 from core.web_contents import WebContents
-from tests.net_extras_servers import wait_until
 from tests.servers import HttpServer
+from tests.waiting import wait_until
 
 FETCH_CACHEABLE = "fetch('/cacheable').then(r => r.status, e => String(e))"
 CACHED_BYTES = 200_000  # /cacheable's body

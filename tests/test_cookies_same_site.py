@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from core import session
 from core.web_contents import WebContents
-from tests.net_extras_servers import wait_until
 from tests.servers import HttpServer
+from tests.waiting import wait_until
 
 Change = tuple[str, str, str, bool, str]  # name, value, cause, removed, same_site
 

@@ -6,20 +6,10 @@ from PyQt6.QtCore import QPoint, Qt
 from PyQt6.QtWidgets import QSpinBox
 from pytestqt.qtbot import QtBot
 
-from gui.main_window import MainWindow
 from gui.panels_network import NetworkPanel
-from tests.test_gui_support import MakeWindow, click_partition, open_partition
+from tests.test_gui_support import MakeWindow, click_partition, front_panel, open_partition
 
 pytest_plugins = ("tests.test_gui_support",)
-
-
-def network_panel(qtbot: QtBot, window: MainWindow) -> NetworkPanel:
-    """The panel, brought to the front of its dock tabs (a hidden widget takes no clicks)."""
-    window.docks["network"].raise_()
-    panel = window.panel("network")
-    assert isinstance(panel, NetworkPanel)
-    qtbot.waitUntil(panel.isVisible)
-    return panel
 
 
 def choose(qtbot: QtBot, panel: NetworkPanel, name: str) -> None:
@@ -45,7 +35,7 @@ def test_presets_apply_devtools_figures_to_the_selected_partition(
         qtbot: QtBot, make_window: MakeWindow, unique: str) -> None:
     window = make_window()
     session = open_partition(qtbot, window, "Throttled", f"throttled-{unique}")
-    panel = network_panel(qtbot, window)
+    panel = front_panel(qtbot, window, "network", NetworkPanel)
     assert session.get_network_emulation() is None
     assert panel.chosen() == "No throttling"
     assert panel.state_label.text() == "No throttling"
@@ -89,7 +79,7 @@ def test_custom_figures_are_entered_in_kbits_and_applied_in_bytes(
         qtbot: QtBot, make_window: MakeWindow, unique: str) -> None:
     window = make_window()
     session = open_partition(qtbot, window, "Custom", f"custom-{unique}")
-    panel = network_panel(qtbot, window)
+    panel = front_panel(qtbot, window, "network", NetworkPanel)
     assert not panel.latency_spin.isEnabled()  # only Custom takes figures
     choose(qtbot, panel, "Custom")
     assert panel.latency_spin.isEnabled()

@@ -16,10 +16,15 @@ from pytestqt.qtbot import QtBot
 
 from core.net.credentials import SERVICE
 from gui.login_dialog import LoginDialog
-from gui.main_window import MainWindow
 from gui.panels_proxy import ProxyPanel
 from tests.servers import HttpServer
-from tests.test_gui_support import MakeWindow, add_partition, click_partition, current_tab
+from tests.test_gui_support import (
+    MakeWindow,
+    add_partition,
+    click_partition,
+    current_tab,
+    front_panel,
+)
 from tests.test_router_servers import UpstreamHttpProxy
 
 pytest_plugins = ("tests.test_gui_support",)
@@ -38,13 +43,6 @@ def upstream_407() -> Iterator[UpstreamHttpProxy]:
     loop.call_soon_threadsafe(loop.stop)
     thread.join(10)
     loop.close()
-
-
-def proxy_panel(window: MainWindow) -> ProxyPanel:
-    window.docks["proxy"].raise_()
-    panel = window.panel("proxy")
-    assert isinstance(panel, ProxyPanel)
-    return panel
 
 
 def choose_mode(qtbot: QtBot, panel: ProxyPanel, mode: str) -> None:
@@ -66,7 +64,7 @@ def test_fixed_servers_are_checked_as_typed_applied_and_tested(
     window = make_window()
     add_partition(qtbot, window, "Proxied", f"proxied-{unique}", kind="memory")
     qtbot.waitUntil(lambda: window.sidebar.labels() == ["Default", "Proxied"])
-    panel = proxy_panel(window)
+    panel = front_panel(qtbot, window, "proxy", ProxyPanel)
     choose_mode(qtbot, panel, "fixed_servers")
     rules = panel.fields["rules"]
     assert rules.isVisible() and not panel.fields["pac"].isVisible()
@@ -102,7 +100,7 @@ def test_a_bad_pac_url_is_explained_before_apply(qtbot: QtBot, make_window: Make
     window = make_window()
     add_partition(qtbot, window, "Pac", f"pac-{unique}", kind="memory")
     qtbot.waitUntil(lambda: window.sidebar.labels() == ["Default", "Pac"])
-    panel = proxy_panel(window)
+    panel = front_panel(qtbot, window, "proxy", ProxyPanel)
     choose_mode(qtbot, panel, "pac_script")
     assert not panel.apply_button.isEnabled()  # an empty URL
     qtbot.keyClicks(panel.fields["pac"].edit, "ftp://nope/proxy.pac")
@@ -117,7 +115,7 @@ def test_the_login_dialog_answers_an_upstream_407_and_the_panel_forgets_it(
     window = make_window()
     add_partition(qtbot, window, "Office", f"office-{unique}")
     qtbot.waitUntil(lambda: window.sidebar.labels() == ["Default", "Office"])
-    panel = proxy_panel(window)
+    panel = front_panel(qtbot, window, "proxy", ProxyPanel)
     choose_mode(qtbot, panel, "fixed_servers")
     qtbot.keyClicks(panel.fields["rules"].edit, f"127.0.0.1:{upstream_407.port}")
     qtbot.keyClicks(panel.fields["bypass"].edit, "<-loopback>")

@@ -16,23 +16,13 @@ from pytestqt.qtbot import QtBot
 from core import session as sessions
 from core.errors import NetError
 from core.web_contents import WebContents
-from gui.main_window import MainWindow
 from gui.panels_ssl import SslPanel
 from gui.tls_ciphers import CIPHER_SUITES
-from tests.test_gui_support import MakeWindow, click_partition, open_partition
+from tests.test_gui_support import MakeWindow, click_partition, front_panel, open_partition
 
 pytest_plugins = ("tests.test_gui_support",)
 
 TLS13_SUITES = {0x1301, 0x1302, 0x1303}
-
-
-def ssl_panel(qtbot: QtBot, window: MainWindow) -> SslPanel:
-    """The panel, brought to the front of its dock tabs (a hidden widget takes no clicks)."""
-    window.docks["ssl"].raise_()
-    panel = window.panel("ssl")
-    assert isinstance(panel, SslPanel)
-    qtbot.waitUntil(panel.isVisible)
-    return panel
 
 
 def pick(qtbot: QtBot, combo: QComboBox, text: str) -> None:
@@ -58,7 +48,7 @@ def test_versions_and_ciphers_are_chosen_by_name_and_applied(
         qtbot: QtBot, make_window: MakeWindow, unique: str) -> None:
     window = make_window()
     session = open_partition(qtbot, window, "Strict", f"strict-{unique}")
-    panel = ssl_panel(qtbot, window)
+    panel = front_panel(qtbot, window, "ssl", SslPanel)
     assert list(panel.cipher_boxes) == list(CIPHER_SUITES)
     assert not any(box.isChecked() for box in panel.cipher_boxes.values())
 

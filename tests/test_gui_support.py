@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from PyQt6.QtCore import Qt
@@ -76,6 +77,19 @@ def open_partition(qtbot: QtBot, window: MainWindow, label: str, name: str) -> S
     browser = window.current_browser()
     assert browser is not None and browser.entry.label == label
     return browser.session
+
+
+_Panel = TypeVar("_Panel", bound=QWidget)
+
+
+def front_panel(qtbot: QtBot, window: MainWindow, name: str, kind: type[_Panel]) -> _Panel:
+    """Panel ``name``, brought to the front of its dock's tabs (a hidden widget takes no
+    clicks), as a user clicking its tab does."""
+    window.docks[name].raise_()
+    panel = window.panel(name)
+    assert isinstance(panel, kind)
+    qtbot.waitUntil(panel.isVisible)
+    return panel
 
 
 def click_partition(qtbot: QtBot, window: MainWindow, label: str) -> None:

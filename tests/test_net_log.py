@@ -14,8 +14,9 @@ from core import session
 from core.errors import NetError
 from core.net import router_service
 from core.web_contents import WebContents
-from tests.net_extras_servers import closed_port, wait_until
+from tests.net_extras_servers import closed_port
 from tests.servers import HttpServer
+from tests.waiting import wait_until
 
 # What Chromium's netlog viewer (log_util.js, areValidConstants) requires to open a file.
 VIEWER_CONSTANTS = {"logEventTypes": dict, "clientInfo": dict, "logEventPhase": dict,

@@ -11,7 +11,8 @@ import pytest
 
 from core import session
 from core.web_contents import WebContents
-from tests.net_extras_servers import ConnectionServer, wait_until
+from tests.net_extras_servers import ConnectionServer
+from tests.waiting import wait_until
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from core.errors import NetError
 from core.net.request_details import RequestDetails
 from core.web_contents import WebContents
 from tests.servers import HttpServer
+from tests.waiting import wait_until
 
 _SIMPLE = ("send_headers", "response_started", "before_redirect", "completed", "error_occurred")
 
@@ -36,16 +37,6 @@ def _record_all(ses: session.Session) -> list[tuple[str, RequestDetails]]:
     return seen
 
 
-async def _eventually(predicate: Any, timeout: float = 5.0) -> None:
-    """Poll until ``predicate()``: Network events may trail the page's own view of a request."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.02)
-
-
 def _for(seen: list[tuple[str, RequestDetails]], suffix: str) -> list[tuple[str, RequestDetails]]:
     return [(hook, details) for hook, details in seen if details.url.endswith(suffix)]
 
@@ -57,7 +48,7 @@ def test_every_hook_fires_in_order_for_a_page_load(run, unique: str,
     wc = WebContents(ses)
     run(wc.load_url(http_server.url("/page?title=Hooks")))
     # Network.loadingFinished may come after the page reports its load as finished.
-    run(_eventually(lambda: any(hook == "completed" for hook, _ in
+    run(wait_until(lambda: any(hook == "completed" for hook, _ in
                                 _for(seen, "/page?title=Hooks"))))
     page = _for(seen, "/page?title=Hooks")
     assert [hook for hook, _ in page] == [
@@ -98,7 +89,7 @@ def test_subresources_and_fetch_have_their_resource_types(run, unique: str,
     assert types == {"/resources": {"mainFrame"}, "/asset.css": {"stylesheet"},
                      "/asset.js": {"script"}, "/asset.gif": {"image"}, "/echo": {"xhr"}}
     for suffix in ("/asset.css", "/echo"):
-        run(_eventually(lambda suffix=suffix: any(
+        run(wait_until(lambda suffix=suffix: any(
             hook == "completed" for hook, _ in _for(seen, suffix))))
         hooks = [hook for hook, _ in _for(seen, suffix)]
         assert hooks[0] == "before_request" and hooks[-1] == "completed"
@@ -121,7 +112,7 @@ def test_cancel_fails_the_load_and_fetch(run, unique: str, http_server: HttpServ
         "fetch('/blocked/x').then(() => 'loaded', e => e.name)"))
     assert outcome == "TypeError"
     assert http_server.requests("/blocked") == []
-    run(_eventually(lambda: len([d for d in errors if "/blocked" in d.url]) == 2))
+    run(wait_until(lambda: len([d for d in errors if "/blocked" in d.url]) == 2))
     assert [d.error for d in errors if "/blocked" in d.url] == ["net::ERR_BLOCKED_BY_CLIENT"] * 2
 
 
@@ -206,7 +197,7 @@ def test_url_filters_and_removing_a_listener(run, unique: str,
                                  urls=[f"http://127.0.0.1:{http_server.port}/asset*"])
     wc = WebContents(ses)
     run(wc.load_url(http_server.url("/resources")))
-    run(_eventually(lambda: len(urls) >= 3))  # Network events may trail the load
+    run(wait_until(lambda: len(urls) >= 3))  # Network events may trail the load
     assert sorted(u.rsplit("/", 1)[1] for u in urls) == ["asset.css", "asset.gif", "asset.js"]
     bad = re.escape("Invalid url pattern nope: Missing scheme separator.")
     with pytest.raises(TypeError, match=bad):

@@ -19,8 +19,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PyQt6.QtCore import QUrl
 
 from core import app, session
-from core.errors import NetError
-from core.web_contents import WebContents
+from tests.page_outcome import load_outcome
 
 
 async def main(mode: str, partition: str, url: str) -> None:
@@ -38,12 +37,7 @@ async def main(mode: str, partition: str, url: str) -> None:
         ses.set_ssl_config(min_version="tls1.2", disabled_cipher_suites=[0x009C])
     if mode == "revoke":
         ses.revoke_certificate_exception(QUrl(url).host())
-    page = WebContents(ses)
-    try:
-        await page.load_url(url)
-        loaded = page.page.title()
-    except NetError as error:
-        loaded = error.code
+    loaded = await load_outcome(ses, url)
     print(json.dumps({"loaded": loaded, "asked": asked, "ssl": ses.get_ssl_config(),
                       "exceptions": ses.get_certificate_exceptions()}), flush=True)
 
