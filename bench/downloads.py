@@ -10,7 +10,9 @@ Prints, in one run, each figure with its goal and PASS/MISS:
 3. the engine process's peak RSS growth during the 1 GiB download (goal <= 100 MiB);
 4. kill and resume: N times, a child downloads a throttled file, is SIGKILLed at a random
    point once the ``.part`` has data, and a new child resumes the restored item; every
-   result's SHA-256 must match (goal N/N).
+   result's SHA-256 must match (goal N/N);
+5. the Downloads panel with 10,000 finished rows and 100 active downloads: the GUI thread's
+   CPU share (goal <= 10 % of a core), measured by bench/downloads_gui.py in a child process.
 
 The engine runs in a child process (bench/download_child.py) timed from the download request
 to ``done``; its CPU is the process's (every thread) over that interval. curl's and aria2c's
@@ -269,6 +271,18 @@ def kill_and_resume(bench: Bench, kills: int, size: int, digest: str, seed: int)
     return result
 
 
+# ----------------------------------------------------------------------------- panel
+def panel_cpu_verdict() -> str:
+    """bench/downloads_gui.py's verdict line for the GUI thread, engine included."""
+    gui = subprocess.run([sys.executable, str(Path(__file__).with_name("downloads_gui.py"))],
+                         env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+                         capture_output=True, text=True, timeout=600, check=False)
+    for line in gui.stdout.splitlines():
+        if "engine included" in line:
+            return line.split(": ", 1)[1]  # "PASS (7.7%)"
+    return f"no figure (downloads_gui.py exited {gui.returncode}: {gui.stderr[-300:]!r})"
+
+
 # ----------------------------------------------------------------------------- report
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
@@ -348,6 +362,7 @@ def report(bench: Bench, options: argparse.Namespace, big: int, big_sum: str, sl
     ]
     for name, figure, goal, ok in rows:
         print(f"  {name:<36} {figure:>9}   goal {goal:<10} {verdict(ok)}")
+    print(f"  GUI thread with 10,000 rows + 100 active: {panel_cpu_verdict()}")
     cold = median(engine, lambda r: r.extra["cold_cookies"])
     print(f"  (not in the engine's figures: a session's first download first starts its "
           f"DevTools cookie channel, {cold:.2f} s, once per session)")
