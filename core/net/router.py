@@ -223,6 +223,14 @@ class Router:
         session = self._sessions.get(token)
         writers = list(session.writers) if session else []
         for writer in writers:
+            # The splice relay holds duplicates of these sockets: closing the transport alone
+            # would leave the connection open until the relay notices, and a request sent in
+            # that moment (a reload right after a revoke) would still reach the server.
+            # shutdown() ends the connection itself, whichever descriptor holds it.
+            sock = writer.get_extra_info("socket")
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
             close_quietly(writer)
         return len(writers) + (session.pool.close_all() if session else 0)
 
