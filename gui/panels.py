@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QLabel, QWidget
+from PyQt6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gui.state import PartitionEntry
 
@@ -76,3 +76,20 @@ class ErrorLabel(QLabel):
     def show_error(self, text: str | None) -> None:
         self.setText(text or "")
         self.setVisible(text is not None)
+
+
+def panel_column(panel: QWidget) -> QVBoxLayout:
+    """The panel's main column, with the margins and spacing every panel shares."""
+    column = QVBoxLayout(panel)
+    column.setContentsMargins(16, 12, 16, 16)
+    column.setSpacing(4)
+    return column
+
+
+def stretch_row(first: QWidget, *rest: QWidget) -> QHBoxLayout:
+    """A row where ``first`` takes the spare width and ``rest`` (buttons) keep their size."""
+    row = QHBoxLayout()
+    row.addWidget(first, 1)
+    for widget in rest:
+        row.addWidget(widget)
+    return row

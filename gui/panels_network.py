@@ -17,7 +17,6 @@ from PyQt6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QSpinBox,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -103,9 +102,7 @@ class NetworkPanel(QWidget):
         apply_row = QHBoxLayout()
         apply_row.addStretch(1)
         apply_row.addWidget(self.apply_button)
-        column = QVBoxLayout(self)
-        column.setContentsMargins(16, 12, 16, 16)
-        column.setSpacing(4)
+        column = panels.panel_column(self)
         column.addWidget(QLabel("Network emulation", objectName="PanelCaption"))
         for radio in self.radios.values():
             column.addWidget(radio)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import (
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
     QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -59,16 +57,9 @@ class PartitionPanel(QWidget):
         self.apply_button.clicked.connect(self.apply_user_agent)
         self.error_label = panels.ErrorLabel()
 
-        cache_row = QHBoxLayout()
-        cache_row.addWidget(self.cache_label, 1)
-        cache_row.addWidget(self.refresh_button)
-        cache_row.addWidget(self.clear_button)
-        agent_row = QHBoxLayout()
-        agent_row.addWidget(self.user_agent_edit, 1)
-        agent_row.addWidget(self.apply_button)
-        column = QVBoxLayout(self)
-        column.setContentsMargins(16, 12, 16, 16)
-        column.setSpacing(4)
+        cache_row = panels.stretch_row(self.cache_label, self.refresh_button, self.clear_button)
+        agent_row = panels.stretch_row(self.user_agent_edit, self.apply_button)
+        column = panels.panel_column(self)
         for caption, field in (("Partition", self.name_label), ("Kind", self.kind_label),
                                ("Storage", self.storage_label), ("HTTP cache", cache_row),
                                ("User agent", agent_row)):

@@ -10,7 +10,6 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QShowEvent
 from PyQt6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -91,15 +90,9 @@ class ProxyPanel(QWidget):
         for field in self.fields.values():
             field.edit.textChanged.connect(self.validate)
 
-        apply_row = QHBoxLayout()
-        apply_row.addWidget(self.status_label, 1)
-        apply_row.addWidget(self.apply_button)
-        test_row = QHBoxLayout()
-        test_row.addWidget(self.test_edit, 1)
-        test_row.addWidget(self.test_button)
-        column = QVBoxLayout(self)
-        column.setContentsMargins(16, 12, 16, 16)
-        column.setSpacing(4)
+        apply_row = panels.stretch_row(self.status_label, self.apply_button)
+        test_row = panels.stretch_row(self.test_edit, self.test_button)
+        column = panels.panel_column(self)
         column.addWidget(QLabel("Mode", objectName="PanelCaption"))
         column.addWidget(self.mode_combo)
         for field in self.fields.values():

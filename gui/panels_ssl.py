@@ -12,7 +12,6 @@ from PyQt6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
@@ -82,15 +81,9 @@ class SslPanel(QWidget):
         versions = QFormLayout()
         versions.addRow("Minimum", self.min_combo)
         versions.addRow("Maximum", self.max_combo)
-        apply_row = QHBoxLayout()
-        apply_row.addWidget(self.state_label, 1)
-        apply_row.addWidget(self.apply_button)
-        revoke_row = QHBoxLayout()
-        revoke_row.addWidget(self.exceptions_hint, 1)
-        revoke_row.addWidget(self.revoke_button)
-        column = QVBoxLayout(self)
-        column.setContentsMargins(16, 12, 16, 16)
-        column.setSpacing(4)
+        apply_row = panels.stretch_row(self.state_label, self.apply_button)
+        revoke_row = panels.stretch_row(self.exceptions_hint, self.revoke_button)
+        column = panels.panel_column(self)
         column.addWidget(QLabel("TLS versions", objectName="PanelCaption"))
         column.addLayout(versions)
         column.addWidget(self.version_hint)
